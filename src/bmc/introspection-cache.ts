@@ -1,0 +1,105 @@
+/**
+ * Introspection results cached per (bus name, object path).
+ *
+ * Why a cache: every property write and method call needs the signatures,
+ * and introspecting on each request (as phosphor-rest-server did) doubles the
+ * bus traffic. Why it stays correct: an entry is dropped when the bus name
+ * changes owner (the daemon restarted and may export something else) and
+ * when interfaces are added to or removed from that object path.
+ */
+import type { BusConnection, SignalMessage } from '../dbus/bus.js';
+import { matchRule } from '../dbus/match-rules.js';
+import { type IntrospectedNode, parseIntrospection } from './introspection.js';
+
+const DBUS_NAME = 'org.freedesktop.DBus';
+const OBJECT_MANAGER = 'org.freedesktop.DBus.ObjectManager';
+
+/** The signals that invalidate entries; held for the cache's lifetime. */
+export const INVALIDATION_RULES: readonly string[] = [
+  matchRule({ type: 'signal', sender: DBUS_NAME, interface: DBUS_NAME, member: 'NameOwnerChanged' }),
+  matchRule({ type: 'signal', interface: OBJECT_MANAGER, member: 'InterfacesAdded' }),
+  matchRule({ type: 'signal', interface: OBJECT_MANAGER, member: 'InterfacesRemoved' }),
+];
+
+export class IntrospectionCache {
+  readonly #bus: BusConnection;
+  readonly #maxEntries: number;
+  /** key `busName\0objectPath` → parsed node, or the introspection in flight. */
+  readonly #entries = new Map<string, Promise<IntrospectedNode>>();
+  #unsubscribe: (() => void) | undefined;
+
+  constructor(bus: BusConnection, maxEntries = 4096) {
+    this.#bus = bus;
+    this.#maxEntries = maxEntries;
+  }
+
+  /** Starts following the invalidating signals. */
+  async start(): Promise<void> {
+    this.#unsubscribe = this.#bus.onSignal((signal) => this.#onSignal(signal));
+    await Promise.all(INVALIDATION_RULES.map((rule) => this.#bus.matchRules.acquire(rule)));
+  }
+
+  async stop(): Promise<void> {
+    this.#unsubscribe?.();
+    this.#entries.clear();
+    await Promise.all(INVALIDATION_RULES.map((rule) => this.#bus.matchRules.release(rule)));
+  }
+
+  /** Introspects `objectPath` on `busName`, from the cache when possible. */
+  get(busName: string, objectPath: string): Promise<IntrospectedNode> {
+    const key = `${busName}\0${objectPath}`;
+    const cached = this.#entries.get(key);
+    if (cached) {
+      // Re-insert to keep the Map in least-recently-used order.
+      this.#entries.delete(key);
+      this.#entries.set(key, cached);
+      return cached;
+    }
+    const pending = this.#introspect(busName, objectPath);
+    this.#entries.set(key, pending);
+    // A failed introspection is not cached: the next request tries again.
+    pending.catch(() => {
+      if (this.#entries.get(key) === pending) this.#entries.delete(key);
+    });
+    if (this.#entries.size > this.#maxEntries) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+    return pending;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  async #introspect(busName: string, objectPath: string): Promise<IntrospectedNode> {
+    const [xml] = await this.#bus.call({
+      busName,
+      objectPath,
+      interfaceName: 'org.freedesktop.DBus.Introspectable',
+      member: 'Introspect',
+    });
+    return parseIntrospection(String(xml));
+  }
+
+  #onSignal(signal: SignalMessage): void {
+    if (signal.interfaceName === DBUS_NAME && signal.member === 'NameOwnerChanged') {
+      const [name] = signal.body;
+      if (typeof name === 'string') this.#dropBusName(name);
+    } else if (signal.interfaceName === OBJECT_MANAGER && signal.member.startsWith('Interfaces')) {
+      // The signal's first argument is the object whose interfaces changed.
+      const [objectPath] = signal.body;
+      if (typeof objectPath === 'string') this.#dropObjectPath(objectPath);
+    }
+  }
+
+  #dropBusName(busName: string): void {
+    const prefix = `${busName}\0`;
+    for (const key of this.#entries.keys()) if (key.startsWith(prefix)) this.#entries.delete(key);
+  }
+
+  #dropObjectPath(objectPath: string): void {
+    const suffix = `\0${objectPath}`;
+    for (const key of this.#entries.keys()) if (key.endsWith(suffix)) this.#entries.delete(key);
+  }
+}

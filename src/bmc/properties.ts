@@ -1,0 +1,71 @@
+/**
+ * Reading properties: Properties.GetAll per interface per owner, merged into
+ * the one flat object the REST API has always returned (interface names
+ * disappear; on a name clash the later owner/interface wins, as in the
+ * original server).
+ */
+import { BusError, type BusConnection } from '../dbus/bus.js';
+import { type Json, toJson } from '../dbus/convert.js';
+import { parseSingleType } from '../dbus/signature.js';
+import type { Limiter } from './limit.js';
+import type { ServiceMap } from './mapper.js';
+import { STANDARD_INTERFACES } from './introspection.js';
+
+export const PROPERTIES_INTERFACE = 'org.freedesktop.DBus.Properties';
+const DICT_OF_VARIANTS = parseSingleType('a{sv}');
+
+/** Errors that mean "this interface has no readable properties here". */
+const NO_PROPERTIES: ReadonlySet<string> = new Set([
+  'org.freedesktop.DBus.Error.UnknownInterface',
+  'org.freedesktop.DBus.Error.UnknownMethod',
+  'org.freedesktop.DBus.Error.UnknownObject',
+  'org.freedesktop.DBus.Error.UnknownProperty',
+]);
+
+export type PropertyMap = Record<string, Json>;
+
+/** Interfaces worth a GetAll: everything but the standard D-Bus ones. */
+export function dataInterfaces(interfaces: readonly string[]): string[] {
+  return interfaces.filter((name) => !STANDARD_INTERFACES.has(name));
+}
+
+export class PropertyReader {
+  readonly #bus: BusConnection;
+  readonly #limiter: Limiter;
+
+  constructor(bus: BusConnection, limiter: Limiter) {
+    this.#bus = bus;
+    this.#limiter = limiter;
+  }
+
+  /** GetAll of one interface, converted to JSON; `{}` when it has none. */
+  async getAll(busName: string, objectPath: string, interfaceName: string): Promise<PropertyMap> {
+    try {
+      const [values] = await this.#limiter.run(() =>
+        this.#bus.call({
+          busName,
+          objectPath,
+          interfaceName: PROPERTIES_INTERFACE,
+          member: 'GetAll',
+          signature: 's',
+          body: [interfaceName],
+        }),
+      );
+      return toJson(DICT_OF_VARIANTS, values ?? {}) as PropertyMap;
+    } catch (err) {
+      if (err instanceof BusError && NO_PROPERTIES.has(err.errorName)) return {};
+      throw err;
+    }
+  }
+
+  /** Every property of every data interface of every owner, merged. */
+  async readObject(objectPath: string, owners: ServiceMap): Promise<PropertyMap> {
+    const reads: Array<Promise<PropertyMap>> = [];
+    for (const busName of Object.keys(owners).sort()) {
+      for (const interfaceName of dataInterfaces(owners[busName] ?? [])) {
+        reads.push(this.getAll(busName, objectPath, interfaceName));
+      }
+    }
+    return Object.assign({}, ...(await Promise.all(reads))) as PropertyMap;
+  }
+}

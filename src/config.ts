@@ -1,0 +1,299 @@
+/**
+ * Configuration: command-line flags over environment over the config file
+ * (`--config FILE`, JSON, keys = option names) over defaults, checked once at
+ * start and frozen. Nothing else reads process.env, argv or the config file.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { SYSTEM_BUS_ADDRESS } from './dbus/bus.js';
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  /** D-Bus address of the system bus (or of a private test bus). */
+  readonly busAddress: string;
+  /** Deadline of every D-Bus call. */
+  readonly callTimeoutMs: number;
+  /** Bound on concurrent D-Bus calls made by the gateway. */
+  readonly maxConcurrentCalls: number;
+  /** false: plain HTTP (behind a TLS-terminating proxy, or for local tests). */
+  readonly tls: boolean;
+  readonly tlsCertPath: string;
+  readonly tlsKeyPath: string;
+  readonly logLevel: LogLevelName;
+  /** Password checks: the BMC's PAM stack, or a users file of scrypt hashes (demo, development, tests). */
+  readonly authBackend: 'pam' | 'users-file';
+  readonly usersFile: string;
+  /** Where roles come from; `auto`: the user manager over D-Bus for PAM, the users file for users-file. */
+  readonly roleSource: 'auto' | 'dbus' | 'users-file';
+  readonly pamService: string;
+  /** JSON policy file; '' for the built-in policy (docs/SECURITY.md). */
+  readonly policyFile: string;
+  readonly sessionIdleTimeoutMs: number;
+  readonly maxSessions: number;
+  readonly maxSessionsPerUser: number;
+  /** Origins allowed to make CORS requests, normalised `scheme://host[:port]`. */
+  readonly corsOrigins: readonly string[];
+  /** Failed logins allowed per user name / per client address inside the window. */
+  readonly loginLimitPerUser: number;
+  readonly loginLimitPerAddress: number;
+  readonly loginLimitWindowMs: number;
+  /** /subscribe: ping interval; a peer that has not answered a ping by the next one is dropped. */
+  readonly wsPingIntervalMs: number;
+  /** /subscribe: open websocket connections at most (more: 503). */
+  readonly wsMaxConnections: number;
+  /** /subscribe: entries allowed in a filter's `paths` and `interfaces`. */
+  readonly wsMaxPaths: number;
+  readonly wsMaxInterfaces: number;
+  /** /subscribe: a client with more unsent event bytes than this is closed (1008). */
+  readonly wsSendBufferBytes: number;
+  /** Where uploaded firmware images are written (the software manager watches it). */
+  readonly imageDir: string;
+  readonly uploadMaxBytes: number;
+  /** How long an upload waits for the software manager's new Version object. */
+  readonly uploadTimeoutMs: number;
+  /** phosphor-debug-collector's dump directory, served by /download/dump/<id>. */
+  readonly dumpDir: string;
+  /** SIGTERM: in-flight requests get this long to finish before their connections are cut. */
+  readonly shutdownTimeoutMs: number;
+}
+
+export type LogLevelName = 'error' | 'warning' | 'info' | 'debug';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+interface Option {
+  readonly type: 'string' | 'boolean';
+  readonly env?: string;
+  readonly help: string;
+  readonly default?: string;
+}
+
+/** Every setting, with its flag, environment variable and help text. */
+export const OPTIONS: Readonly<Record<string, Option>> = {
+  host: { type: 'string', env: 'BMC_GATEWAY_HOST', default: '0.0.0.0', help: 'address to listen on' },
+  port: { type: 'string', env: 'PORT', default: '443', help: 'TCP port to listen on' },
+  'bus-address': { type: 'string', env: 'DBUS_SYSTEM_BUS_ADDRESS', default: SYSTEM_BUS_ADDRESS, help: 'D-Bus address of the system bus' },
+  'call-timeout-ms': { type: 'string', env: 'BMC_GATEWAY_CALL_TIMEOUT_MS', default: '5000', help: 'deadline of every D-Bus call, in ms' },
+  'max-concurrent-calls': { type: 'string', env: 'BMC_GATEWAY_MAX_CONCURRENT_CALLS', default: '32', help: 'bound on D-Bus calls in flight' },
+  'no-tls': { type: 'boolean', env: 'BMC_GATEWAY_NO_TLS', help: 'serve plain HTTP (only behind a TLS-terminating proxy)' },
+  'tls-cert': { type: 'string', env: 'BMC_GATEWAY_TLS_CERT', default: '/etc/bmc-rest-gateway/cert.pem', help: 'TLS certificate (PEM); created self-signed if missing' },
+  'tls-key': { type: 'string', env: 'BMC_GATEWAY_TLS_KEY', default: '/etc/bmc-rest-gateway/key.pem', help: 'TLS private key (PEM); created with mode 0600 if missing' },
+  'log-level': { type: 'string', env: 'BMC_GATEWAY_LOG_LEVEL', default: 'info', help: 'error, warning, info or debug' },
+  'auth-backend': { type: 'string', env: 'BMC_GATEWAY_AUTH_BACKEND', default: 'pam', help: 'password checks: pam or users-file' },
+  'users-file': { type: 'string', env: 'BMC_GATEWAY_USERS_FILE', default: '/etc/bmc-rest-gateway/users.json', help: 'users file (scrypt hashes and roles) for --auth-backend users-file' },
+  'role-source': { type: 'string', env: 'BMC_GATEWAY_ROLE_SOURCE', default: 'auto', help: 'roles from dbus (User.Manager.GetUserInfo), users-file, or auto (dbus for pam)' },
+  'pam-service': { type: 'string', env: 'BMC_GATEWAY_PAM_SERVICE', default: 'webserver', help: 'PAM service name (/etc/pam.d/<name>)' },
+  'policy-file': { type: 'string', env: 'BMC_GATEWAY_POLICY_FILE', help: 'authorisation policy (JSON); built-in defaults when not given' },
+  'session-idle-timeout-ms': { type: 'string', env: 'BMC_GATEWAY_SESSION_IDLE_TIMEOUT_MS', default: '1800000', help: 'a session unused this long ends, in ms' },
+  'max-sessions': { type: 'string', env: 'BMC_GATEWAY_MAX_SESSIONS', default: '64', help: 'sessions at most (the least recently used one is ended beyond)' },
+  'max-sessions-per-user': { type: 'string', env: 'BMC_GATEWAY_MAX_SESSIONS_PER_USER', default: '8', help: 'sessions per user at most (their least recently used one is ended beyond)' },
+  'cors-origins': { type: 'string', env: 'BMC_GATEWAY_CORS_ORIGINS', help: 'comma-separated origins (https://host[:port]) allowed to make CORS requests; none when not given' },
+  'login-limit-per-user': { type: 'string', env: 'BMC_GATEWAY_LOGIN_LIMIT_PER_USER', default: '10', help: 'failed logins per user name inside the window before 429' },
+  'login-limit-per-address': { type: 'string', env: 'BMC_GATEWAY_LOGIN_LIMIT_PER_ADDRESS', default: '5', help: 'failed logins per client address inside the window before 429' },
+  'login-limit-window-ms': { type: 'string', env: 'BMC_GATEWAY_LOGIN_LIMIT_WINDOW_MS', default: '60000', help: 'sliding window of the login limits, in ms' },
+  'ws-ping-interval-ms': { type: 'string', env: 'BMC_GATEWAY_WS_PING_INTERVAL_MS', default: '30000', help: '/subscribe: ping interval; silent peers are dropped after one more, in ms' },
+  'ws-max-connections': { type: 'string', env: 'BMC_GATEWAY_WS_MAX_CONNECTIONS', default: '32', help: '/subscribe: open websocket connections at most' },
+  'ws-max-paths': { type: 'string', env: 'BMC_GATEWAY_WS_MAX_PATHS', default: '64', help: '/subscribe: entries in a filter\'s paths at most' },
+  'ws-max-interfaces': { type: 'string', env: 'BMC_GATEWAY_WS_MAX_INTERFACES', default: '64', help: '/subscribe: entries in a filter\'s interfaces at most' },
+  'ws-send-buffer-bytes': { type: 'string', env: 'BMC_GATEWAY_WS_SEND_BUFFER_BYTES', default: String(1024 * 1024), help: '/subscribe: unsent event bytes per client before it is closed as too slow' },
+  'image-dir': { type: 'string', env: 'BMC_GATEWAY_IMAGE_DIR', default: '/tmp/images', help: 'directory uploaded images are written to' },
+  'upload-max-bytes': { type: 'string', env: 'BMC_GATEWAY_UPLOAD_MAX_BYTES', default: String(128 * 1024 * 1024), help: 'largest accepted image, in bytes' },
+  'upload-timeout-ms': { type: 'string', env: 'BMC_GATEWAY_UPLOAD_TIMEOUT_MS', default: '15000', help: 'wait for the software manager after an upload, in ms' },
+  'dump-dir': { type: 'string', env: 'BMC_GATEWAY_DUMP_DIR', default: '/var/lib/phosphor-debug-collector/dumps', help: 'dump directory served by /download/dump' },
+  'shutdown-timeout-ms': { type: 'string', env: 'BMC_GATEWAY_SHUTDOWN_TIMEOUT_MS', default: '10000', help: 'on SIGTERM, wait this long for in-flight requests before cutting them, in ms' },
+  config: { type: 'string', env: 'BMC_GATEWAY_CONFIG', help: 'JSON config file: {"option-name": value, ...}; flags and environment override it' },
+  help: { type: 'boolean', help: 'print this help and exit' },
+};
+
+export interface ParsedCommandLine {
+  readonly help: boolean;
+  readonly config: Config;
+}
+
+/** Parses argv (without node and script) and env; throws ConfigError naming the bad setting. */
+export function loadConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ParsedCommandLine {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    const options = Object.fromEntries(Object.entries(OPTIONS).map(([name, o]) => [name, { type: o.type }]));
+    values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new ConfigError(err instanceof Error ? err.message : String(err));
+  }
+  const file = readConfigFile(typeof values.config === 'string' ? values.config : env[OPTIONS.config?.env ?? ''] || undefined);
+  /** Where a value that is not a flag or a default came from, for error messages. */
+  const sources = new Map<string, string>();
+  const pick = (name: string): string => {
+    const option = OPTIONS[name];
+    const flag = values[name];
+    if (typeof flag === 'string') return flag;
+    const fromEnv = option?.env ? env[option.env] : undefined;
+    if (fromEnv !== undefined && fromEnv !== '') {
+      sources.set(name, `environment variable ${option?.env}`);
+      return fromEnv;
+    }
+    const fromFile = file?.values.get(name);
+    if (fromFile !== undefined) {
+      sources.set(name, `"${name}" in config file ${file?.path}`);
+      return String(fromFile);
+    }
+    return option?.default ?? '';
+  };
+  const flagOrEnv = (name: string): boolean => {
+    if (values[name] === true) return true;
+    const fromEnv = OPTIONS[name]?.env ? env[OPTIONS[name].env] : undefined;
+    if (fromEnv !== undefined && fromEnv !== '') return fromEnv === '1' || fromEnv === 'true';
+    return file?.values.get(name) === true;
+  };
+  const config: Config = namingSources(sources, () => ({
+    host: pick('host'),
+    port: integer('port', pick('port'), 0, 65535),
+    busAddress: nonEmpty('bus-address', pick('bus-address')),
+    callTimeoutMs: integer('call-timeout-ms', pick('call-timeout-ms'), 10, 600_000),
+    maxConcurrentCalls: integer('max-concurrent-calls', pick('max-concurrent-calls'), 1, 1024),
+    tls: !flagOrEnv('no-tls'),
+    tlsCertPath: nonEmpty('tls-cert', pick('tls-cert')),
+    tlsKeyPath: nonEmpty('tls-key', pick('tls-key')),
+    logLevel: logLevel(pick('log-level')),
+    authBackend: oneOf('auth-backend', pick('auth-backend'), ['pam', 'users-file'] as const),
+    usersFile: nonEmpty('users-file', pick('users-file')),
+    roleSource: oneOf('role-source', pick('role-source'), ['auto', 'dbus', 'users-file'] as const),
+    pamService: pamService(pick('pam-service')),
+    policyFile: pick('policy-file'),
+    sessionIdleTimeoutMs: integer('session-idle-timeout-ms', pick('session-idle-timeout-ms'), 1, 7 * 24 * 3_600_000),
+    maxSessions: integer('max-sessions', pick('max-sessions'), 1, 100_000),
+    maxSessionsPerUser: integer('max-sessions-per-user', pick('max-sessions-per-user'), 1, 100_000),
+    corsOrigins: Object.freeze(corsOrigins(pick('cors-origins'))),
+    loginLimitPerUser: integer('login-limit-per-user', pick('login-limit-per-user'), 1, 1_000_000),
+    loginLimitPerAddress: integer('login-limit-per-address', pick('login-limit-per-address'), 1, 1_000_000),
+    loginLimitWindowMs: integer('login-limit-window-ms', pick('login-limit-window-ms'), 1, 86_400_000),
+    wsPingIntervalMs: integer('ws-ping-interval-ms', pick('ws-ping-interval-ms'), 10, 3_600_000),
+    wsMaxConnections: integer('ws-max-connections', pick('ws-max-connections'), 1, 10_000),
+    wsMaxPaths: integer('ws-max-paths', pick('ws-max-paths'), 1, 10_000),
+    wsMaxInterfaces: integer('ws-max-interfaces', pick('ws-max-interfaces'), 1, 10_000),
+    wsSendBufferBytes: integer('ws-send-buffer-bytes', pick('ws-send-buffer-bytes'), 1024, 1024 ** 3),
+    imageDir: nonEmpty('image-dir', pick('image-dir')),
+    uploadMaxBytes: integer('upload-max-bytes', pick('upload-max-bytes'), 1, 4 * 1024 ** 3),
+    uploadTimeoutMs: integer('upload-timeout-ms', pick('upload-timeout-ms'), 10, 600_000),
+    dumpDir: nonEmpty('dump-dir', pick('dump-dir')),
+    shutdownTimeoutMs: integer('shutdown-timeout-ms', pick('shutdown-timeout-ms'), 0, 600_000),
+  }));
+  return { help: values.help === true, config: Object.freeze(config) };
+}
+
+/** The text of `--help`. */
+export function helpText(): string {
+  const lines = ['Usage: bmc-rest-gateway [options]', '', 'Options (flag > environment > config file > default):'];
+  for (const [name, option] of Object.entries(OPTIONS)) {
+    const flag = option.type === 'string' ? `--${name} VALUE` : `--${name}`;
+    const env = option.env ? ` [env ${option.env}]` : '';
+    const def = option.default !== undefined ? ` (default: ${option.default})` : '';
+    lines.push(`  ${flag.padEnd(28)} ${option.help}${def}${env}`);
+  }
+  return lines.join('\n');
+}
+
+function integer(name: string, text: string, min: number, max: number): number {
+  if (!/^[0-9]+$/.test(text)) throw new ConfigError(`--${name}: expected an integer, got '${text}'`);
+  const value = Number(text);
+  if (value < min || value > max) throw new ConfigError(`--${name}: expected ${min}..${max}, got ${value}`);
+  return value;
+}
+
+function nonEmpty(name: string, text: string): string {
+  if (text === '') throw new ConfigError(`--${name}: must not be empty`);
+  return text;
+}
+
+function logLevel(text: string): LogLevelName {
+  if (text === 'error' || text === 'warning' || text === 'info' || text === 'debug') return text;
+  throw new ConfigError(`--log-level: expected error, warning, info or debug, got '${text}'`);
+}
+
+function oneOf<T extends string>(name: string, text: string, choices: readonly T[]): T {
+  if ((choices as readonly string[]).includes(text)) return text as T;
+  throw new ConfigError(`--${name}: expected ${choices.join(' or ')}, got '${text}'`);
+}
+
+/** A PAM service is a file name in /etc/pam.d. */
+function pamService(text: string): string {
+  if (/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(text)) return text;
+  throw new ConfigError(`--pam-service: expected a file name in /etc/pam.d, got '${text}'`);
+}
+
+/** `https://a.example, https://b.example:8443` → exact origins; paths and wildcards are refused. */
+function corsOrigins(text: string): string[] {
+  const origins: string[] = [];
+  for (const item of text.split(',').map((part) => part.trim()).filter((part) => part !== '')) {
+    let url: URL | undefined;
+    try {
+      url = new URL(item);
+    } catch {
+      url = undefined;
+    }
+    const plain = url && (url.protocol === 'https:' || url.protocol === 'http:') && url.pathname === '/'
+      && !url.search && !url.hash && !url.username && !url.password && !item.includes('*');
+    if (!url || !plain) {
+      throw new ConfigError(`--cors-origins: expected origins like https://host:port, got '${item}'`);
+    }
+    origins.push(url.origin);
+  }
+  return origins;
+}
+
+interface ConfigFile {
+  readonly path: string;
+  /** Option name -> value: a string or number for value options, a boolean for switches. */
+  readonly values: ReadonlyMap<string, string | number | boolean>;
+}
+
+/** Reads and checks `--config FILE`: a JSON object whose keys are option names. */
+function readConfigFile(path: string | undefined): ConfigFile | undefined {
+  if (path === undefined) return undefined;
+  if (path === '') throw new ConfigError('--config: must not be empty');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`--config: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`--config: ${path} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(`--config: ${path} must hold a JSON object of settings`);
+  }
+  const values = new Map<string, string | number | boolean>();
+  for (const [key, value] of Object.entries(parsed)) {
+    const option = OPTIONS[key];
+    if (!option || key === 'config' || key === 'help') {
+      throw new ConfigError(`--config: unknown setting "${key}" in ${path} (settings are the option names of --help, without "--")`);
+    }
+    const fine = option.type === 'boolean'
+      ? typeof value === 'boolean'
+      : typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
+    if (!fine) {
+      const expected = option.type === 'boolean' ? 'true or false' : 'a string or a number';
+      throw new ConfigError(`--${key}: expected ${expected}, got ${JSON.stringify(value)} ("${key}" in config file ${path})`);
+    }
+    values.set(key, value as string | number | boolean);
+  }
+  return { path, values };
+}
+
+/** Runs the validators; an error about a setting names where its bad value came from. */
+function namingSources<T>(sources: ReadonlyMap<string, string>, build: () => T): T {
+  try {
+    return build();
+  } catch (err) {
+    const name = err instanceof ConfigError ? /^--([a-z0-9-]+):/.exec(err.message)?.[1] : undefined;
+    const source = name ? sources.get(name) : undefined;
+    if (err instanceof ConfigError && source) throw new ConfigError(`${err.message} (set by ${source})`);
+    throw err;
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * The one place that catches. Whatever a handler throws becomes a
+ * GatewayError and is rendered as the error envelope; 5xx causes go to the
+ * log with their details, the client gets the description only. Requests no
+ * route took become the 404 envelope too, so there is never an HTML page or
+ * an empty body.
+ */
+import type { Middleware } from 'koa';
+import { GatewayError, toGatewayError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { sendError } from './respond.js';
+
+export function errorMiddleware(log: Logger): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        sendError(ctx, new GatewayError(404, 'Path not found'));
+      }
+    } catch (err) {
+      const error = toGatewayError(err);
+      if (error.status >= 500) {
+        const cause = error.cause instanceof Error ? (error.cause.stack ?? error.cause.message) : String(error.cause ?? '');
+        log.error(`${ctx.method} ${ctx.path}: ${error.status} ${error.description}${cause ? ` (${cause})` : ''}`);
+      }
+      sendError(ctx, error);
+    }
+  };
+}

@@ -1,0 +1,179 @@
+/**
+ * The RequestGuard: who is asking (session cookie, X-Auth-Token or Basic),
+ * may they (CSRF rules, then the policy), and logins and logouts. Works on a
+ * bare IncomingMessage, so the websocket upgrade and the Koa routes share it.
+ *
+ * Order matters and is the point of this class: credentials and CSRF are
+ * checked without any D-Bus traffic; only an authenticated request costs a
+ * role lookup, and only an authorised one reaches the D-Bus routes.
+ */
+import type { IncomingMessage } from 'node:http';
+import basicAuth from 'basic-auth';
+import { Limiter } from '../bmc/limit.js';
+import { GatewayError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { SESSION_COOKIE, parseCookies } from './cookies.js';
+import { type CredentialChecker, MAX_USER_LENGTH, plausiblePassword, plausibleUser } from './credentials.js';
+import { csrfVerdict } from './csrf.js';
+import type { GuardedAction, Principal, RequestGuard } from './guard.js';
+import { type Decision, type Policy, decide } from './policy.js';
+import type { LoginThrottle } from './rate-limit.js';
+import type { RoleSource } from './roles.js';
+import type { Session, SessionStore } from './sessions.js';
+
+export interface AuthGuardDeps {
+  readonly sessions: SessionStore;
+  readonly credentials: CredentialChecker;
+  readonly roles: RoleSource;
+  readonly throttle: LoginThrottle;
+  readonly policy: Policy;
+  readonly corsOrigins: readonly string[];
+  readonly log: Logger;
+}
+
+/** Password checks at once (each may hold a libuv thread for PAM's 2-4 s fail delay) and waiting. */
+const CONCURRENT_CHECKS = 2;
+const MAX_WAITING_CHECKS = 32;
+
+export class AuthGuard implements RequestGuard {
+  readonly #deps: AuthGuardDeps;
+  readonly #checks = new Limiter(CONCURRENT_CHECKS);
+  #waiting = 0;
+
+  constructor(deps: AuthGuardDeps) {
+    this.#deps = deps;
+  }
+
+  /** The seam for websocket upgrades and other non-Koa callers: authenticate, then the policy. */
+  async check(req: IncomingMessage, action: GuardedAction): Promise<Principal> {
+    const principal = await this.authenticate(req);
+    // 'pending' needs an interface/member hook, which only the D-Bus write routes have.
+    if (this.decide(principal, action) !== 'allow') throw forbidden();
+    return principal;
+  }
+
+  decide(principal: Principal, action: GuardedAction): Decision {
+    return decide(this.#deps.policy, principal.role, action);
+  }
+
+  /** Throws 401 (no or bad credentials), 403 (CSRF), 429 (throttled); resolves with the principal. */
+  async authenticate(req: IncomingMessage): Promise<Principal> {
+    const headers = req.headers;
+    const token = single(headers['x-auth-token']);
+    const basic = token === undefined ? basicAuth.parse(single(headers.authorization) ?? '') : undefined;
+    let user: string;
+    let via: Principal['via'];
+    let session: Session | undefined;
+    if (token !== undefined) {
+      // A client that sends X-Auth-Token is a token client, whatever cookies it also sends.
+      session = this.#deps.sessions.lookup(token);
+      if (!session) throw loginRequired(req);
+      ({ user } = session);
+      via = 'token';
+    } else if (basic !== undefined) {
+      await this.#checkPassword(basic.name, basic.pass, clientAddress(req), () => loginRequired(req, 'Invalid username or password'));
+      user = basic.name;
+      via = 'basic';
+    } else {
+      const cookie = parseCookies(headers.cookie).get(SESSION_COOKIE);
+      session = cookie === undefined ? undefined : this.#deps.sessions.lookup(cookie);
+      if (!session) throw loginRequired(req);
+      ({ user } = session);
+      via = 'session-cookie';
+    }
+    const verdict = this.#csrf(req, via, session);
+    if (!verdict.pass) throw new GatewayError(403, `Cross-site request refused: ${verdict.reason}`);
+    const role = await this.#deps.roles.roleOf(user);
+    return { user, role, via, ...(verdict.acceptProtocol !== undefined ? { acceptProtocol: verdict.acceptProtocol } : {}) };
+  }
+
+  /** `POST /login`: a new session, or 401/429. */
+  async login(user: string, password: string, address: string): Promise<Session> {
+    await this.#checkPassword(user, password, address, () => new GatewayError(401, 'Invalid username or password'));
+    return this.#deps.sessions.create(user);
+  }
+
+  /**
+   * `POST /logout`: ends the session the request names (token or cookie; a
+   * cookie logout obeys the CSRF rules). Resolves with its user, or
+   * undefined when the request names no live session.
+   */
+  logout(req: IncomingMessage): string | undefined {
+    const token = single(req.headers['x-auth-token']);
+    const cookie = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
+    const session = this.#deps.sessions.lookup(token ?? cookie ?? '');
+    if (!session) return undefined;
+    const verdict = this.#csrf(req, token !== undefined ? 'token' : 'session-cookie', session);
+    if (!verdict.pass) throw new GatewayError(403, `Cross-site request refused: ${verdict.reason}`);
+    this.#deps.sessions.remove(session.token);
+    return session.user;
+  }
+
+  #csrf(req: IncomingMessage, via: Principal['via'], session: Session | undefined): ReturnType<typeof csrfVerdict> {
+    const headers = req.headers;
+    const optional = (name: string, value: string | undefined) => (value === undefined ? {} : { [name]: value });
+    return csrfVerdict({
+      method: req.method ?? 'GET',
+      via,
+      upgrade: (single(headers.upgrade) ?? '').toLowerCase() === 'websocket',
+      corsOrigins: this.#deps.corsOrigins,
+      ...optional('origin', single(headers.origin)),
+      ...optional('host', single(headers.host)),
+      ...optional('secFetchSite', single(headers['sec-fetch-site'])),
+      ...optional('xsrfHeader', single(headers['x-xsrf-token'])),
+      ...optional('webSocketProtocols', single(headers['sec-websocket-protocol'])),
+      ...optional('csrfToken', session?.csrfToken),
+    });
+  }
+
+  /** Throttle, then the backend (bounded concurrency); throws `fail()` on a wrong password. */
+  async #checkPassword(user: string, password: string, address: string, fail: () => GatewayError): Promise<void> {
+    const key = user.length <= MAX_USER_LENGTH ? user : user.slice(0, MAX_USER_LENGTH);
+    const admission = this.#deps.throttle.admit(key, address);
+    if (!admission.admitted) {
+      throw new GatewayError(429, 'Too many failed login attempts; try again later',
+        { headers: { 'Retry-After': String(admission.retryAfterSeconds) } });
+    }
+    let ok = false;
+    if (plausibleUser(user) && plausiblePassword(password)) {
+      if (this.#waiting >= MAX_WAITING_CHECKS) {
+        throw new GatewayError(503, 'Too many logins in progress; try again later', { headers: { 'Retry-After': '5' } });
+      }
+      this.#waiting += 1;
+      try {
+        ok = await this.#checks.run(() => this.#deps.credentials.verify(user, password, address));
+      } finally {
+        this.#waiting -= 1;
+      }
+    }
+    if (!ok) throw fail();
+    this.#deps.throttle.succeeded(key, address);
+  }
+}
+
+export function forbidden(): GatewayError {
+  return new GatewayError(403, 'Insufficient privileges');
+}
+
+/**
+ * 401 "Login required". Non-browser clients also get the Basic challenge
+ * (RFC 9110); browsers do not, so that a script's 401 never pops up a
+ * password dialog whose credentials the browser would then cache and attach
+ * to cross-site requests.
+ */
+function loginRequired(req: IncomingMessage, description = 'Login required'): GatewayError {
+  const h = req.headers;
+  const browser = h.origin !== undefined || h['sec-fetch-mode'] !== undefined || h['x-requested-with'] !== undefined;
+  return new GatewayError(401, description,
+    browser ? {} : { headers: { 'WWW-Authenticate': 'Basic realm="OpenBMC", charset="UTF-8"' } });
+}
+
+/** The peer's address, IPv4-mapped IPv6 written as IPv4 (one client, one rate-limit record). */
+export function clientAddress(req: IncomingMessage): string {
+  const address = req.socket.remoteAddress ?? 'unknown';
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice('::ffff:'.length) : address;
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,43 @@
+/**
+ * The seam between the transports (HTTP routes, websocket upgrades, uploads)
+ * and authentication/authorisation. Every request passes a RequestGuard
+ * BEFORE any D-Bus traffic is made on its behalf.
+ */
+import type { IncomingMessage } from 'node:http';
+
+/** OpenBMC's privilege roles (xyz.openbmc_project.User.Manager AllPrivileges). */
+export type Role = 'priv-admin' | 'priv-operator' | 'priv-user' | 'priv-noaccess';
+
+export interface Principal {
+  readonly user: string;
+  readonly role: Role;
+  /** How the request proved who it is. */
+  readonly via: 'session-cookie' | 'token' | 'basic';
+  /**
+   * Websocket upgrades only: the offered subprotocol that carried the XSRF
+   * token. The server must select it in its 101 answer (browsers close a
+   * socket whose server picked none of the offered protocols).
+   */
+  readonly acceptProtocol?: string;
+}
+
+/** What a request wants to do, in the policy's vocabulary. */
+export interface GuardedAction {
+  /** HTTP verb (`GET` for a websocket upgrade). */
+  readonly method: string;
+  /** The normalised request path. */
+  readonly path: string;
+  /** For D-Bus routes: the object path, and the interface/member when known. */
+  readonly objectPath?: string;
+  readonly interfaceName?: string;
+  readonly member?: string;
+}
+
+export interface RequestGuard {
+  /**
+   * Authenticates the request and checks the policy for `action`.
+   * Throws GatewayError 401 ("Login required") or 403 ("Insufficient
+   * privileges"); resolves with who is asking.
+   */
+  check(req: IncomingMessage, action: GuardedAction): Promise<Principal>;
+}

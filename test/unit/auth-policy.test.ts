@@ -1,0 +1,111 @@
+import { readFile } from 'node:fs/promises';
+import test from 'ava';
+import type { GuardedAction, Role } from '../../src/auth/guard.js';
+import { DEFAULT_POLICY, DEFAULT_RULES, type Decision, PolicyError, compilePolicy, decide, parsePolicy } from '../../src/auth/policy.js';
+import { guardedAction } from '../../src/http/auth-middleware.js';
+
+const HOST = 'xyz.openbmc_project.State.Host';
+const LED = 'xyz.openbmc_project.Led.Group';
+const ENTRY = 'xyz.openbmc_project.Logging.Entry';
+
+/** [role, method, request path, interface, member] → decision of the built-in policy. */
+const table: Array<[Role, string, string, string | undefined, string | undefined, Decision]> = [
+  // Reads: everyone but noaccess, any path, websocket included.
+  ['priv-admin', 'GET', '/xyz/openbmc_project/sensors/enumerate', undefined, undefined, 'allow'],
+  ['priv-operator', 'GET', '/xyz/openbmc_project/state/host0/attr/CurrentHostState', undefined, undefined, 'allow'],
+  ['priv-user', 'GET', '/', undefined, undefined, 'allow'],
+  ['priv-user', 'HEAD', '/list', undefined, undefined, 'allow'],
+  ['priv-user', 'GET', '/subscribe', undefined, undefined, 'allow'],
+  ['priv-noaccess', 'GET', '/xyz/openbmc_project/state/host0', undefined, undefined, 'deny'],
+  ['priv-noaccess', 'GET', '/subscribe', undefined, undefined, 'deny'],
+  // Writes: admin everywhere.
+  ['priv-admin', 'PUT', '/xyz/openbmc_project/sensors/x/attr/Value', undefined, undefined, 'allow'],
+  ['priv-admin', 'DELETE', '/xyz/openbmc_project/logging/entry/1', undefined, undefined, 'allow'],
+  ['priv-admin', 'POST', '/upload/image', undefined, undefined, 'allow'],
+  ['priv-user', 'PUT', '/xyz/openbmc_project/state/host0/attr/RequestedHostTransition', undefined, undefined, 'deny'],
+  ['priv-user', 'POST', '/upload/image', undefined, undefined, 'deny'],
+  ['priv-noaccess', 'DELETE', '/xyz/openbmc_project/logging/entry/1', undefined, undefined, 'deny'],
+  // Operators: pending on the path, decided on interface/member.
+  ['priv-operator', 'PUT', '/xyz/openbmc_project/state/host0/attr/RequestedHostTransition', undefined, undefined, 'pending'],
+  ['priv-operator', 'PUT', '/xyz/openbmc_project/state/host0/attr/RequestedHostTransition', HOST, 'RequestedHostTransition', 'allow'],
+  ['priv-operator', 'PATCH', '/xyz/openbmc_project/state/host0', HOST, 'RequestedHostTransition', 'allow'],
+  ['priv-operator', 'PATCH', '/xyz/openbmc_project/state/host0', HOST, 'RequestedRestartCause', 'deny'],
+  ['priv-operator', 'PUT', '/xyz/openbmc_project/state/host0/attr/X', 'xyz.openbmc_project.Other', 'RequestedHostTransition', 'deny'],
+  ['priv-operator', 'PUT', '/xyz/openbmc_project/state/chassis0/attr/RequestedPowerTransition',
+    'xyz.openbmc_project.State.Chassis', 'RequestedPowerTransition', 'allow'],
+  ['priv-operator', 'PUT', '/xyz/openbmc_project/state/bmc0/attr/RequestedBMCTransition', undefined, undefined, 'deny'],
+  ['priv-operator', 'PUT', '/xyz/openbmc_project/led/groups/enclosure_identify/attr/Asserted', LED, 'Asserted', 'allow'],
+  ['priv-operator', 'PUT', '/xyz/openbmc_project/led/groups/enclosure_identify_blink/attr/Asserted', LED, 'Asserted', 'allow'],
+  ['priv-operator', 'PUT', '/xyz/openbmc_project/led/groups/power_on/attr/Asserted', undefined, undefined, 'deny'],
+  ['priv-operator', 'PUT', '/xyz/openbmc_project/logging/entry/7/attr/Resolved', ENTRY, 'Resolved', 'allow'],
+  ['priv-operator', 'PUT', '/xyz/openbmc_project/logging/entry/7/attr/Message', ENTRY, 'Message', 'deny'],
+  ['priv-operator', 'DELETE', '/xyz/openbmc_project/logging/entry/7', undefined, undefined, 'deny'],
+  ['priv-operator', 'POST', '/xyz/openbmc_project/logging/action/DeleteAll', undefined, undefined, 'deny'],
+  ['priv-operator', 'POST', '/xyz/openbmc_project/state/host0/action/Anything', undefined, undefined, 'deny'],
+  // `*` stays inside one element: host0's children are not host0.
+  ['priv-operator', 'PUT', '/xyz/openbmc_project/state/host0/sub/attr/RequestedHostTransition', HOST, 'RequestedHostTransition', 'deny'],
+  ['priv-operator', 'PUT', '/xyz/openbmc_project/logging/entry/7/x/attr/Resolved', ENTRY, 'Resolved', 'deny'],
+];
+
+for (const [role, method, path, interfaceName, member, expected] of table) {
+  test(`${role} ${method} ${path} ${interfaceName ?? ''} ${member ?? ''} → ${expected}`, (t) => {
+    const { action } = guardedAction(method, path);
+    const full: GuardedAction = {
+      ...action,
+      ...(interfaceName !== undefined ? { interfaceName } : {}),
+      ...(member !== undefined ? { member } : {}),
+    };
+    t.is(decide(DEFAULT_POLICY, role, full), expected);
+  });
+}
+
+test('path patterns: ** spans elements and matches none; * stays in one element', (t) => {
+  const policy = compilePolicy([
+    { methods: ['GET'], path: '/a/**', roles: ['priv-user'] },
+    { methods: ['*'], path: '/b/*/c', roles: ['priv-user'] },
+  ]);
+  const at = (method: string, path: string) => decide(policy, 'priv-user', { method, path, objectPath: path });
+  t.is(at('GET', '/a'), 'allow');
+  t.is(at('GET', '/a/x/y/z'), 'allow');
+  t.is(at('GET', '/ab'), 'deny');
+  t.is(at('DELETE', '/b/x/c'), 'allow');
+  t.is(at('GET', '/b/x/y/c'), 'deny');
+  t.is(at('GET', '/'), 'deny');
+});
+
+test('percent-escapes are decoded before matching, as the routes decode them', (t) => {
+  const { action } = guardedAction('PUT', '/xyz/openbmc_project/state/host%30/attr/RequestedHostTransition');
+  t.is(action.objectPath, '/xyz/openbmc_project/state/host0');
+  t.is(decide(DEFAULT_POLICY, 'priv-operator', { ...action, interfaceName: HOST, member: 'RequestedHostTransition' }), 'allow');
+});
+
+test('non-D-Bus routes are matched on the request path', (t) => {
+  t.deepEqual(guardedAction('POST', '/upload/image').action, { method: 'POST', path: '/upload/image' });
+  t.deepEqual(guardedAction('GET', '/subscribe').action, { method: 'GET', path: '/subscribe' });
+  t.is(guardedAction('GET', '/subscriber').action.objectPath, '/subscriber');
+});
+
+test('config/policy.json is the built-in policy', async (t) => {
+  const shipped = JSON.parse(await readFile(new URL('../../../config/policy.json', import.meta.url), 'utf8')) as unknown;
+  t.deepEqual(parsePolicy(shipped).rules.map((r) => r.rule), DEFAULT_RULES.map((rule) => ({ ...rule })));
+});
+
+const badPolicies: Array<[unknown, RegExp]> = [
+  [[], /expected an object/],
+  [{ rules: [{ methods: ['GET'], path: '/**', roles: ['root'] }] }, /rules\[0\]\.roles: unknown role 'root'/],
+  [{ rules: [{ methods: [], path: '/**', roles: ['priv-user'] }] }, /rules\[0\]\.methods/],
+  [{ rules: [{ methods: ['GET'], path: 'xyz', roles: ['priv-user'] }] }, /rules\[0\]\.path/],
+  [{ rules: [{ methods: ['GET'], path: '/', roles: ['priv-user'], iface: 'x' }] }, /unknown field 'iface'/],
+  [{ rules: [{ methods: ['GET'], path: '/', roles: ['priv-user'], member: '' }] }, /rules\[0\]\.member/],
+];
+for (const [json, message] of badPolicies) {
+  test(`parsePolicy refuses ${JSON.stringify(json)}`, (t) => {
+    const error = t.throws(() => parsePolicy(json), { instanceOf: PolicyError });
+    t.regex(error?.message ?? '', message);
+  });
+}
+
+test('parsePolicy upper-cases verbs', (t) => {
+  const policy = parsePolicy({ rules: [{ methods: ['get'], path: '/**', roles: ['priv-user'] }] });
+  t.is(decide(policy, 'priv-user', { method: 'GET', path: '/x' }), 'allow');
+});

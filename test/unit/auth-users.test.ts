@@ -1,0 +1,125 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'ava';
+import { auditLine } from '../../src/auth/audit.js';
+import { plausiblePassword, plausibleUser } from '../../src/auth/credentials.js';
+import { hashPassword, parseHash, verifyPassword } from '../../src/auth/passwords.js';
+import { roleFromUserInfo } from '../../src/auth/roles.js';
+import { UsersFile, UsersFileError, parseUsers } from '../../src/auth/users-file.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { parseLoginBody } from '../../src/http/session-routes.js';
+import { GatewayError } from '../../src/errors.js';
+
+const CHEAP = { N: 1024, r: 8, p: 1 };
+
+test('scrypt hashes: salted, self-describing, verified in constant time', async (t) => {
+  const first = await hashPassword('0penBmc', CHEAP);
+  const second = await hashPassword('0penBmc', CHEAP);
+  t.not(first, second, 'a fresh salt each time');
+  t.regex(first, /^scrypt\$1024\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
+  t.true(await verifyPassword('0penBmc', first));
+  t.false(await verifyPassword('0penbmc', first));
+  t.false(await verifyPassword('', first));
+  t.is(parseHash(first).N, 1024);
+  for (const bad of ['', 'scrypt$3$8$1$AAAAAAAAAAA=$AAAAAAAAAAAAAAAAAAAAAA==', 'bcrypt$x', 'scrypt$1024$8$1$$']) {
+    t.throws(() => parseHash(bad), undefined, bad);
+  }
+});
+
+test('users file: load, verify, roles; unknown users fail like wrong passwords', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'users-test-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const path = join(dir, 'users.json');
+  await writeFile(path, JSON.stringify({ users: { root: { password: await hashPassword('pw', CHEAP), role: 'priv-admin' } } }));
+  const users = await UsersFile.load(path);
+  t.true(await users.verify('root', 'pw'));
+  t.false(await users.verify('root', 'wrong'));
+  t.false(await users.verify('nobody', 'pw'));
+  t.false(await users.verify('__proto__', 'pw'));
+  t.is(users.roleOf('root'), 'priv-admin');
+  t.is(users.roleOf('nobody'), undefined);
+  await t.throwsAsync(UsersFile.load(join(dir, 'missing.json')), { instanceOf: UsersFileError, message: /cannot read/ });
+});
+
+test('the demo users file has the documented users', async (t) => {
+  const users = await UsersFile.load(new URL('../../../fixtures/demo-users.json', import.meta.url).pathname);
+  for (const [user, role] of [['root', 'priv-admin'], ['operator', 'priv-operator'], ['readonly', 'priv-user']] as const) {
+    t.true(await users.verify(user, '0penBmc'), user);
+    t.is(users.roleOf(user), role);
+  }
+});
+
+const badFiles: Array<[unknown, RegExp]> = [
+  [{}, /expected \{"users"/],
+  [{ users: [] }, /must be an object/],
+  [{ users: { root: 'x' } }, /user 'root'/],
+  [{ users: { root: { password: 'plain', role: 'priv-admin' } } }, /user 'root': bad password hash/],
+  [{ users: { root: { password: 'scrypt$1024$8$1$AAAAAAAAAAA=$AAAAAAAAAAAAAAAAAAAAAA==', role: 'admin' } } }, /"role" must be one of/],
+];
+for (const [json, message] of badFiles) {
+  test(`parseUsers refuses ${JSON.stringify(json)}`, (t) => {
+    t.throws(() => parseUsers(json), { message });
+  });
+}
+
+test('login bodies: the three forms', (t) => {
+  const expected = { user: 'root', password: '0penBmc' };
+  t.deepEqual(parseLoginBody({ data: ['root', '0penBmc'] }), expected);
+  t.deepEqual(parseLoginBody({ data: ['root', '0penBmc'], force: true }), expected);
+  t.deepEqual(parseLoginBody({ username: 'root', password: '0penBmc' }), expected);
+  t.deepEqual(parseLoginBody({ data: { username: 'root', password: '0penBmc' } }), expected);
+});
+
+for (const body of [undefined, null, 'root', [], { data: ['root'] }, { data: ['root', 1] }, { data: 'root' }, { user: 'root', pass: 'x' },
+  { data: ['root', 'secret-pw', 'extra'] }]) {
+  test(`login body ${JSON.stringify(body)} → 400 without echoing it`, (t) => {
+    const error = t.throws(() => parseLoginBody(body), { instanceOf: GatewayError });
+    t.is(error?.status, 400);
+    t.false(error?.description.includes('secret-pw'));
+  });
+}
+
+test('user names and passwords worth a backend call', (t) => {
+  for (const user of ['root', 'service_user', 'ldap.user@example.com', 'machine$']) t.true(plausibleUser(user), user);
+  for (const user of ['', ' root', 'a b', '-rf', 'x'.repeat(65), 'root\n', 'ro;ot']) t.false(plausibleUser(user), user);
+  t.false(plausiblePassword(''));
+  t.false(plausiblePassword('a\0b'));
+  t.false(plausiblePassword('x'.repeat(513)));
+  t.true(plausiblePassword('correct horse battery staple'));
+});
+
+test('roles from GetUserInfo', (t) => {
+  t.is(roleFromUserInfo({ UserPrivilege: 'priv-operator', UserEnabled: true }), 'priv-operator');
+  t.is(roleFromUserInfo({ UserPrivilege: 'priv-admin', UserEnabled: false }), 'priv-noaccess');
+  t.is(roleFromUserInfo({ UserPrivilege: 'priv-admin', UserPasswordExpired: true }), 'priv-noaccess');
+  t.is(roleFromUserInfo({ UserPrivilege: 'priv-root' }), 'priv-noaccess');
+  t.is(roleFromUserInfo({}), 'priv-noaccess');
+  t.is(roleFromUserInfo(null), 'priv-noaccess');
+});
+
+test('audit lines: the fields, quoted when a client chose odd characters', (t) => {
+  const time = new Date('2026-01-02T03:04:05.000Z');
+  t.is(auditLine({ user: 'root', address: '10.0.0.5', method: 'PUT', path: '/xyz/a/attr/B', status: 200 }, time),
+    'audit time=2026-01-02T03:04:05.000Z user=root address=10.0.0.5 verb=PUT path=/xyz/a/attr/B status=200');
+  t.is(auditLine({ address: '::1', method: 'POST', path: '/login', status: 401 }, time),
+    'audit time=2026-01-02T03:04:05.000Z user=- address=::1 verb=POST path=/login status=401');
+  const forged = auditLine({ user: 'x status=200 user=root', address: 'a', method: 'POST', path: '/login', status: 401 }, time);
+  t.true(forged.includes('user="x status=200 user=root"'));
+});
+
+test('auth options: defaults and validation', (t) => {
+  const { config } = loadConfig([], {});
+  t.is(config.authBackend, 'pam');
+  t.is(config.pamService, 'webserver');
+  t.is(config.roleSource, 'auto');
+  t.is(config.policyFile, '');
+  t.deepEqual(config.corsOrigins, []);
+  t.is(config.sessionIdleTimeoutMs, 1_800_000);
+  const custom = loadConfig(['--cors-origins', 'https://ui.example, http://localhost:3000'], {}).config;
+  t.deepEqual(custom.corsOrigins, ['https://ui.example', 'http://localhost:3000']);
+  for (const argv of [['--auth-backend', 'ldap'], ['--cors-origins', '*'], ['--cors-origins', 'https://a.example/path'],
+    ['--pam-service', '../shadow'], ['--role-source', 'file'], ['--max-sessions', '0']]) {
+    t.throws(() => loadConfig(argv, {}), { instanceOf: ConfigError }, argv.join(' '));
+  }
+});

@@ -1,0 +1,144 @@
+/**
+ * Firmware upload: POST /upload/image (raw octet-stream or multipart) and
+ * PUT /upload/image/<name>. The body streams straight into the image
+ * directory (a BMC has less RAM than an image is large), the file is removed
+ * on abort, error or size limit, and the answer is the version id the
+ * software manager publishes for it.
+ */
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import busboy from 'busboy';
+import type { Context } from 'koa';
+import type { BusConnection } from '../dbus/bus.js';
+import { watchForNewVersion } from '../bmc/image-version.js';
+import { GatewayError } from '../errors.js';
+import { sendData } from './respond.js';
+
+export interface UploadOptions {
+  readonly imageDir: string;
+  readonly maxBytes: number;
+  /** How long to wait for the software manager after the file is closed. */
+  readonly versionTimeoutMs: number;
+}
+
+const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}$/;
+const RETRY_AFTER_SECONDS = '30';
+
+/** One name segment, no traversal, not hidden: 400 otherwise. */
+export function checkImageName(name: string): string {
+  if (!NAME.test(name) || name.includes('..')) {
+    throw new GatewayError(400, `Invalid image file name '${name.replace(/[^\x20-\x7e]/g, '?').slice(0, 80)}': ` +
+      'use letters, digits, _ . - (not starting with . and without ..)');
+  }
+  return name;
+}
+
+export class ImageUploader {
+  readonly #bus: BusConnection;
+  readonly #options: UploadOptions;
+  #busy = false;
+
+  constructor(bus: BusConnection, options: UploadOptions) {
+    this.#bus = bus;
+    this.#options = options;
+  }
+
+  /** Handles one upload; `name` is undefined for POST (the server picks one). */
+  async handle(ctx: Context, name: string | undefined): Promise<void> {
+    const fileName = name === undefined ? `img-${randomBytes(8).toString('hex')}` : checkImageName(name);
+    const kind = bodyKind(ctx.get('content-type'));
+    const declared = Number(ctx.get('content-length') || NaN);
+    if (declared > this.#options.maxBytes + (kind === 'multipart' ? 64 * 1024 : 0)) throw this.#tooLarge(ctx);
+    if (this.#busy) {
+      throw new GatewayError(503, 'Another image upload is in progress; try again later',
+        { headers: { 'Retry-After': RETRY_AFTER_SECONDS } });
+    }
+    this.#busy = true;
+    try {
+      await mkdir(this.#options.imageDir, { recursive: true, mode: 0o700 });
+      const watch = await watchForNewVersion(this.#bus);
+      try {
+        const path = join(this.#options.imageDir, fileName);
+        await this.#receive(ctx, kind, path);
+        const versionId = await watch.next(this.#options.versionTimeoutMs);
+        if (versionId === undefined) throw new GatewayError(400, 'Version already exists or failed to be extracted');
+        sendData(ctx, versionId);
+      } finally {
+        await watch.dispose();
+      }
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /** Streams the body (or its first file part) to `path`; removes the file on any failure. */
+  async #receive(ctx: Context, kind: 'raw' | 'multipart', path: string): Promise<void> {
+    try {
+      if (kind === 'raw') await this.#writeStream(ctx, ctx.req, path);
+      else await this.#writeMultipart(ctx, path);
+    } catch (err) {
+      await unlink(path).catch(() => undefined);
+      if (err instanceof GatewayError) throw err;
+      if (ctx.req.aborted || (err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') {
+        throw new GatewayError(400, 'The upload was aborted before the image was complete', { cause: err });
+      }
+      throw new GatewayError(500, 'Could not store the image', { cause: err });
+    }
+  }
+
+  async #writeStream(ctx: Context, source: Readable, path: string): Promise<void> {
+    let size = 0;
+    const limit = new Transform({
+      transform: (chunk: Buffer, _encoding, callback) => {
+        size += chunk.length;
+        if (size > this.#options.maxBytes) callback(this.#tooLarge(ctx));
+        else callback(null, chunk);
+      },
+    });
+    // 'w' truncates: a PUT over an existing name replaces it, no stale tail.
+    await pipeline(source, limit, createWriteStream(path, { flags: 'w', mode: 0o600 }));
+  }
+
+  async #writeMultipart(ctx: Context, path: string): Promise<void> {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({ headers: ctx.req.headers, limits: { files: 1, fields: 16, parts: 32, fileSize: this.#options.maxBytes } });
+    } catch (err) {
+      throw new GatewayError(400, `Malformed multipart request: ${(err as Error).message}`);
+    }
+    const written = new Promise<boolean>((resolve, reject) => {
+      let sawFile = false;
+      parser.on('file', (_field, file) => {
+        if (sawFile) {
+          file.resume();
+          return;
+        }
+        sawFile = true;
+        file.on('limit', () => file.destroy(this.#tooLarge(ctx)));
+        this.#writeStream(ctx, file, path).then(() => resolve(true), reject);
+      });
+      parser.on('error', (err: Error) => reject(new GatewayError(400, `Malformed multipart request: ${err.message}`)));
+      parser.on('close', () => {
+        if (!sawFile) resolve(false);
+      });
+    });
+    ctx.req.pipe(parser);
+    if (!(await written)) throw new GatewayError(400, 'Expecting a file part in the multipart/form-data body');
+  }
+
+  #tooLarge(ctx: Context): GatewayError {
+    ctx.set('Connection', 'close');
+    return new GatewayError(413, `Image larger than the limit of ${this.#options.maxBytes} bytes`);
+  }
+}
+
+function bodyKind(contentType: string): 'raw' | 'multipart' {
+  const type = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+  if (type === 'application/octet-stream') return 'raw';
+  if (type === 'multipart/form-data') return 'multipart';
+  throw new GatewayError(415, `Expecting content type 'application/octet-stream', got '${contentType.replace(/[^\x20-\x7e]/g, '?').slice(0, 100)}'`);
+}

@@ -1,0 +1,97 @@
+/**
+ * The bitbake recipe installs only files that exist (`.ci/check-recipe.mjs`),
+ * and the checker catches the mistakes it exists for: a source file that is
+ * not in the tree, a missing file:// entry, a sed edit that no longer
+ * matches, a stale npm-shrinkwrap.json, a unit listed but not installed.
+ * Also: the shipped config file is one the daemon accepts.
+ */
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import test from 'ava';
+
+/** Repository root (this file runs from build/test/packaging/). */
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const CHECKER = join(ROOT, '.ci', 'check-recipe.mjs');
+const RECIPES = join(ROOT, 'yocto', 'recipes-phosphor', 'interfaces');
+const RECIPE = 'bmc-rest-gateway_git.bb';
+
+interface Run {
+  readonly code: number;
+  readonly output: string;
+}
+
+function check(recipe?: string): Promise<Run> {
+  const args = [CHECKER, ...(recipe ? [recipe, '--root', ROOT] : [])];
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { cwd: ROOT, timeout: 30_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, output: stdout + stderr });
+    });
+  });
+}
+
+/** Runs the checker on a copy of the recipe directory after `edit`. */
+async function checkEdited(edit: (dir: string) => Promise<void>): Promise<Run> {
+  const dir = await mkdtemp(join(tmpdir(), 'recipe-test-'));
+  try {
+    await cp(RECIPES, dir, { recursive: true, dereference: true });
+    await edit(dir);
+    return await check(join(dir, RECIPE));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function editRecipe(dir: string, from: string | RegExp, to: string): Promise<void> {
+  const path = join(dir, RECIPE);
+  const text = await readFile(path, 'utf8');
+  const edited = text.replace(from, to);
+  if (edited === text) throw new Error(`test setup: ${String(from)} not found in the recipe`);
+  await writeFile(path, edited);
+}
+
+test('every file the recipe installs exists in the tree', async (t) => {
+  const run = await check();
+  t.log(run.output.trim().split('\n').slice(-1)[0]);
+  t.is(run.code, 0, run.output);
+  t.regex(run.output, /ExecStart \/usr\/bin\/bmc-rest-gateway is installed/);
+  t.regex(run.output, /SYSTEMD_SERVICE bmc-rest-gateway\.socket is installed/);
+  t.regex(run.output, /SYSTEMD_SERVICE bmc-rest-gateway\.service is installed/);
+});
+
+test('the checker fails a recipe that installs a file missing from the tree', async (t) => {
+  const run = await checkEdited((dir) => editRecipe(dir, '${S}/config/policy.json', '${S}/config/no-such-policy.json'));
+  t.is(run.code, 1, run.output);
+  t.regex(run.output, /config\/no-such-policy\.json does not exist in the tree/);
+});
+
+test('the checker fails a file:// entry that is not next to the recipe', async (t) => {
+  const run = await checkEdited((dir) => rm(join(dir, 'bmc-rest-gateway', 'pam.d', 'bmc-rest-gateway')));
+  t.is(run.code, 1, run.output);
+  t.regex(run.output, /file:\/\/pam\.d\/bmc-rest-gateway: not found/);
+});
+
+test('the checker fails a sed edit that matches nothing', async (t) => {
+  const run = await checkEdited((dir) => editRecipe(dir, 's/^ListenStream=443$/', 's/^ListenStream=4443$/'));
+  t.is(run.code, 1, run.output);
+  t.regex(run.output, /matches nothing in systemd\/bmc-rest-gateway\.socket/);
+});
+
+test('the checker fails a stale npm-shrinkwrap.json', async (t) => {
+  const run = await checkEdited(async (dir) => {
+    const path = join(dir, 'bmc-rest-gateway', 'npm-shrinkwrap.json');
+    const lock = JSON.parse(await readFile(path, 'utf8'));
+    lock.version = '0.0.0-stale';
+    await writeFile(path, JSON.stringify(lock, null, 2) + '\n');
+  });
+  t.is(run.code, 1, run.output);
+  t.regex(run.output, /npm-shrinkwrap\.json differs from package-lock\.json/);
+});
+
+test('the checker fails a unit that is listed but not installed', async (t) => {
+  const run = await checkEdited((dir) => editRecipe(dir, /SYSTEMD_SERVICE:\$\{PN\} = "/, 'SYSTEMD_SERVICE:${PN} = "bmc-rest-gateway-extra.service '));
+  t.is(run.code, 1, run.output);
+  t.regex(run.output, /SYSTEMD_SERVICE bmc-rest-gateway-extra\.service is not installed/);
+});

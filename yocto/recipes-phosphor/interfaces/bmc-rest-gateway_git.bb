@@ -1,0 +1,135 @@
+SUMMARY = "OpenBMC D-Bus REST API gateway (phosphor-rest-server compatible)"
+DESCRIPTION = "A Node.js daemon that serves the BMC's D-Bus objects as the JSON REST \
+API of phosphor-rest-server and bmcweb's D-Bus routes, with authentication, \
+a role policy, firmware upload and /subscribe, socket-activated on HTTPS."
+HOMEPAGE = "https://github.com/openbmc-community/bmc-rest-gateway"
+LICENSE = "Apache-2.0"
+# package.json declares Apache-2.0; the source tree has no licence text of its own yet.
+LIC_FILES_CHKSUM = "file://${COMMON_LICENSE_DIR}/Apache-2.0;md5=89aea4e17d99a7cacdbeed46a0096b10"
+
+# How this builds (see yocto/README.md, "How the recipe builds"): not with
+# `inherit npm`, because the npm class packs the source with scripts disabled
+# and installs production dependencies only, so the TypeScript compiler (a
+# devDependency) is never there to produce build/. Instead:
+#  - do_fetch/do_unpack: the source from git, and every package of
+#    package-lock.json (copied next to this recipe as npm-shrinkwrap.json,
+#    devDependencies included) through the npmsw fetcher, unpacked into
+#    ${S}/node_modules: no network after do_fetch;
+#  - do_compile: tsc on the build host's node (nodejs-native), then
+#    prune-runtime.mjs keeps only the runtime dependency tree, and the
+#    optional PAM binding (authenticate-pam) is cross-built for the target
+#    with npm's bundled node-gyp;
+#  - do_install: the package under ${nonarch_libdir}/node_modules, the
+#    command in ${bindir}, the units, the PAM service, the default config and policy.
+
+BMC_REST_GATEWAY_GIT ?= "git://github.com/openbmc-community/bmc-rest-gateway.git;protocol=https;branch=main"
+SRC_URI = " \
+    ${BMC_REST_GATEWAY_GIT};destsuffix=git \
+    npmsw://${THISDIR}/${BPN}/npm-shrinkwrap.json;dev=1 \
+    file://prune-runtime.mjs \
+    file://pam.d/bmc-rest-gateway \
+"
+# Pin a release commit in your layer (or a bbappend); AUTOREV follows the branch.
+SRCREV ?= "${AUTOREV}"
+PV = "0.1.0+git"
+
+# Poky before styhead unpacks into WORKDIR and has no UNPACKDIR.
+UNPACKDIR ?= "${WORKDIR}"
+S = "${UNPACKDIR}/git"
+
+inherit systemd python3native
+
+DEPENDS = "nodejs-native libpam"
+RDEPENDS:${PN} += " \
+    nodejs \
+    libpam \
+    phosphor-mapper \
+    pam-plugin-localuser \
+    pam-plugin-succeed-if \
+"
+
+# TCP port of bmc-rest-gateway.socket. bmcweb also listens on 443: keep 443
+# only in an image without bmcweb (yocto/README.md, "Beside or instead of bmcweb").
+BMC_REST_GATEWAY_PORT ?= "443"
+# Optional runtime dependencies left out of the image (dbus-next's usocket:
+# native fd passing the gateway never uses, ~100 packages of build tooling).
+BMC_REST_GATEWAY_DROP ?= "usocket"
+
+def bmc_rest_gateway_node_arch(d):
+    """node-gyp's name for the target CPU."""
+    arch = d.getVar('TARGET_ARCH')
+    names = {'arm': 'arm', 'aarch64': 'arm64', 'x86_64': 'x64', 'i586': 'ia32', 'i686': 'ia32',
+             'powerpc64le': 'ppc64', 'riscv64': 'riscv64'}
+    return names.get(arch, arch)
+
+def bmc_rest_gateway_drop_args(d):
+    return ' '.join('--drop ' + name for name in (d.getVar('BMC_REST_GATEWAY_DROP') or '').split())
+
+do_configure[noexec] = "1"
+
+do_compile() {
+    cd ${S}
+    # Keep npm and node-gyp away from the build user's home.
+    export HOME="${WORKDIR}"
+
+    # 1. TypeScript -> build/ (runs on the build host).
+    node node_modules/typescript/bin/tsc -p tsconfig.json
+
+    # 2. Only what runs on the BMC: no devDependencies, no dropped optionals,
+    #    no source maps, declarations or docs.
+    node ${UNPACKDIR}/prune-runtime.mjs ${S} --trim ${@bmc_rest_gateway_drop_args(d)}
+
+    # 3. The PAM binding, cross-built against the target's libpam. npm's own
+    #    node-gyp is used on purpose: older copies in node_modules cannot run
+    #    on Node >= 19 (see .ci/install-pam-binding.sh).
+    if [ -d node_modules/authenticate-pam ]; then
+        cd node_modules/authenticate-pam
+        node ${STAGING_LIBDIR_NATIVE}/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js rebuild \
+            --arch=${@bmc_rest_gateway_node_arch(d)} \
+            --nodedir=${RECIPE_SYSROOT_NATIVE}${prefix_native}
+        rm -rf build/Release/obj.target build/Release/.deps
+        cd ${S}
+        # Header-only helper, needed to compile the binding, not to run it.
+        rm -rf node_modules/nan
+    fi
+}
+
+do_install() {
+    dest=${D}${nonarch_libdir}/node_modules/bmc-rest-gateway
+    install -d ${dest}/build
+    cp -R --no-preserve=ownership ${S}/build/src ${dest}/build/
+    find ${dest}/build -name '*.map' -delete
+    chmod 0755 ${dest}/build/src/main.js
+    install -m 0644 ${S}/package.json ${dest}/package.json
+    cp -R --no-preserve=ownership ${S}/node_modules ${dest}/
+
+    install -d ${D}${bindir}
+    ln -sf ../lib/node_modules/bmc-rest-gateway/build/src/main.js ${D}${bindir}/bmc-rest-gateway
+
+    install -d ${D}${systemd_system_unitdir}
+    install -m 0644 ${S}/systemd/bmc-rest-gateway.service ${D}${systemd_system_unitdir}/bmc-rest-gateway.service
+    install -m 0644 ${S}/systemd/bmc-rest-gateway.socket ${D}${systemd_system_unitdir}/bmc-rest-gateway.socket
+    sed -i -e 's/^ListenStream=443$/ListenStream=${BMC_REST_GATEWAY_PORT}/' \
+        ${D}${systemd_system_unitdir}/bmc-rest-gateway.socket
+    install -D -m 0644 ${S}/systemd/bmc-rest-gateway.tmpfiles ${D}${nonarch_libdir}/tmpfiles.d/bmc-rest-gateway.conf
+
+    install -D -m 0644 ${UNPACKDIR}/pam.d/bmc-rest-gateway ${D}${sysconfdir}/pam.d/bmc-rest-gateway
+    install -D -m 0644 ${S}/config/config.json ${D}${sysconfdir}/bmc-rest-gateway/config.json
+    install -D -m 0644 ${S}/config/policy.json ${D}${sysconfdir}/bmc-rest-gateway/policy.json
+}
+
+SYSTEMD_SERVICE:${PN} = "bmc-rest-gateway.socket bmc-rest-gateway.service"
+
+FILES:${PN} += " \
+    ${nonarch_libdir}/node_modules/bmc-rest-gateway \
+    ${nonarch_libdir}/tmpfiles.d/bmc-rest-gateway.conf \
+    ${systemd_system_unitdir}/bmc-rest-gateway.service \
+    ${systemd_system_unitdir}/bmc-rest-gateway.socket \
+    ${sysconfdir}/pam.d/bmc-rest-gateway \
+    ${sysconfdir}/bmc-rest-gateway \
+"
+CONFFILES:${PN} = " \
+    ${sysconfdir}/bmc-rest-gateway/config.json \
+    ${sysconfdir}/bmc-rest-gateway/policy.json \
+    ${sysconfdir}/pam.d/bmc-rest-gateway \
+"

@@ -1,5 +1,6 @@
 /**
  * Builds the Koa application: middleware order is the request pipeline.
+ * (with --request-log, the request log wraps everything to time it all);
  * 0. audit (outermost: logs writes, logins and logouts with their final status);
  * 1. error middleware (the one catch, envelopes for everything);
  * 2. security headers and CORS (on every response; answers CORS pre-flights);
@@ -17,6 +18,7 @@ import { dbusRoutes, type WriteHandlers } from './http/dbus-routes.js';
 import { errorMiddleware } from './http/error-middleware.js';
 import { auditMiddleware } from './http/audit-middleware.js';
 import { authMiddleware } from './http/auth-middleware.js';
+import { requestLog } from './http/request-log.js';
 import { securityHeaders } from './http/security-headers.js';
 import { sessionRoutes } from './http/session-routes.js';
 import { fixedRoutes } from './http/fixed-routes.js';
@@ -36,6 +38,7 @@ export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
   // Koa would print stacks of errors that escape; ours never escape, but be sure.
   app.silent = true;
+  if (deps.config.requestLog) app.use(requestLog(deps.log));
   app.use(auditMiddleware(deps.auth.audit));
   app.use(errorMiddleware(deps.log));
   app.use(securityHeaders(deps.auth.corsOrigins));

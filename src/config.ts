@@ -56,6 +56,8 @@ export interface Config {
   readonly dumpDir: string;
   /** SIGTERM: in-flight requests get this long to finish before their connections are cut. */
   readonly shutdownTimeoutMs: number;
+  /** One info line per request (verb, path, status, time, bytes, user); audit lines are written regardless. */
+  readonly requestLog: boolean;
 }
 
 export type LogLevelName = 'error' | 'warning' | 'info' | 'debug';
@@ -82,6 +84,7 @@ export const OPTIONS: Readonly<Record<string, Option>> = {
   'tls-cert': { type: 'string', env: 'BMC_GATEWAY_TLS_CERT', default: '/etc/bmc-rest-gateway/cert.pem', help: 'TLS certificate (PEM); created self-signed if missing' },
   'tls-key': { type: 'string', env: 'BMC_GATEWAY_TLS_KEY', default: '/etc/bmc-rest-gateway/key.pem', help: 'TLS private key (PEM); created with mode 0600 if missing' },
   'log-level': { type: 'string', env: 'BMC_GATEWAY_LOG_LEVEL', default: 'info', help: 'error, warning, info or debug' },
+  'request-log': { type: 'boolean', env: 'BMC_GATEWAY_REQUEST_LOG', help: 'log one info line per request (audit lines are always written)' },
   'auth-backend': { type: 'string', env: 'BMC_GATEWAY_AUTH_BACKEND', default: 'pam', help: 'password checks: pam or users-file' },
   'users-file': { type: 'string', env: 'BMC_GATEWAY_USERS_FILE', default: '/etc/bmc-rest-gateway/users.json', help: 'users file (scrypt hashes and roles) for --auth-backend users-file' },
   'role-source': { type: 'string', env: 'BMC_GATEWAY_ROLE_SOURCE', default: 'auto', help: 'roles from dbus (User.Manager.GetUserInfo), users-file, or auto (dbus for pam)' },
@@ -179,6 +182,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     uploadTimeoutMs: integer('upload-timeout-ms', pick('upload-timeout-ms'), 10, 600_000),
     dumpDir: nonEmpty('dump-dir', pick('dump-dir')),
     shutdownTimeoutMs: integer('shutdown-timeout-ms', pick('shutdown-timeout-ms'), 0, 600_000),
+    requestLog: flagOrEnv('request-log'),
   }));
   return { help: values.help === true, config: Object.freeze(config) };
 }

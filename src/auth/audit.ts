@@ -21,10 +21,10 @@ export function auditLine(entry: AuditEntry, time: Date): string {
   return [
     'audit',
     `time=${time.toISOString()}`,
-    `user=${field(entry.user ?? '-')}`,
-    `address=${field(entry.address)}`,
-    `verb=${field(entry.method)}`,
-    `path=${field(entry.path)}`,
+    `user=${logField(entry.user ?? '-')}`,
+    `address=${logField(entry.address)}`,
+    `verb=${logField(entry.method)}`,
+    `path=${logField(entry.path)}`,
     `status=${entry.status}`,
   ].join(' ');
 }
@@ -34,7 +34,7 @@ export function auditLine(entry: AuditEntry, time: Date): string {
  * 200 characters: a client chooses the user name and the path, and must not
  * be able to forge extra fields or lines.
  */
-function field(value: string): string {
+export function logField(value: string): string {
   const cut = value.length > 200 ? value.slice(0, 200) + '…' : value;
   return /^[\w@.:/%+~,-]+$/.test(cut) ? cut : JSON.stringify(cut);
 }

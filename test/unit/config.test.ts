@@ -21,6 +21,9 @@ test('flags win over environment, environment over defaults', (t) => {
   t.is(loadConfig(['--port', '9000', '--bus-address', 'unix:path=/tmp/flag'], env).config.port, 9000);
   t.is(loadConfig(['--bus-address', 'unix:path=/tmp/flag'], env).config.busAddress, 'unix:path=/tmp/flag');
   t.false(loadConfig(['--no-tls'], {}).config.tls);
+  t.false(loadConfig([], {}).config.requestLog);
+  t.true(loadConfig(['--request-log'], {}).config.requestLog);
+  t.true(loadConfig([], { BMC_GATEWAY_REQUEST_LOG: '1' }).config.requestLog);
 });
 
 const bad: Array<[string[], RegExp]> = [

@@ -11,6 +11,7 @@
  */
 import dbus from 'dbus-next';
 import { BusError, NO_REPLY } from './bus-error.js';
+import { installMarshalFixes } from './marshal-fixes.js';
 import { MatchRules } from './match-rules.js';
 
 export { BusError } from './bus-error.js';
@@ -88,6 +89,7 @@ export class BusConnection {
    * reached within the call deadline, so a wrong address fails start-up loudly.
    */
   static async connect(options: BusOptions): Promise<BusConnection> {
+    installMarshalFixes();
     const bus = dbus.sessionBus({ busAddress: options.address });
     const connection = new BusConnection(bus, options.callTimeoutMs);
     await new Promise<void>((resolve, reject) => {

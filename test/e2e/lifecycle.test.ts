@@ -80,7 +80,10 @@ test('SIGTERM: the in-flight request is answered, subscribers get 1001, new conn
   cli.child.kill('SIGTERM');
   // Logged right after the listening socket is closed (synchronously, in server.close()).
   await cli.waitForStderr(/stopped accepting connections; 1 request\(s\) in flight/);
-  t.is(await connectOutcome(url), 'ECONNREFUSED');
+  // Refused, never served. Linux normally answers ECONNREFUSED; once in a
+  // while on a loaded machine the RST races the SYN and Node reports
+  // ECONNRESET. 'connected' is the failure this checks for.
+  t.regex(await connectOutcome(url), /^(ECONNREFUSED|ECONNRESET)$/);
 
   const response = await answer;
   t.is(response.status, 200, response.text);

@@ -170,7 +170,8 @@ function loginRequired(req: IncomingMessage, description = 'Login required'): Ga
 
 /** The peer's address, IPv4-mapped IPv6 written as IPv4 (one client, one rate-limit record). */
 export function clientAddress(req: IncomingMessage): string {
-  const address = req.socket.remoteAddress ?? 'unknown';
+  // `socket` is gone once a request was destroyed (an aborted upload); the audit line still needs a value.
+  const address = (req.socket as IncomingMessage['socket'] | null)?.remoteAddress ?? 'unknown';
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice('::ffff:'.length) : address;
 }
 

@@ -10,7 +10,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
 import type { Context } from 'koa';
 import type { BusConnection } from '../dbus/bus.js';
@@ -100,7 +100,20 @@ export class ImageUploader {
       },
     });
     // 'w' truncates: a PUT over an existing name replaces it, no stale tail.
-    await pipeline(source, limit, createWriteStream(path, { flags: 'w', mode: 0o600 }));
+    const written = pipeline(limit, createWriteStream(path, { flags: 'w', mode: 0o600 }));
+    // The source is piped by hand, not put into pipeline(): pipeline destroys
+    // every stream on an error, and destroying the IncomingMessage on the size
+    // limit detached its socket (req.socket = null) before the 413 was sent,
+    // so the outer audit middleware threw reading the client address and Koa
+    // answered a plain-text 500 instead of the 413 envelope. Now the request is
+    // only unpiped; the 413 carries Connection: close and Node drops the rest.
+    // A source that fails or closes early (client abort) still fails the write.
+    const read = finished(source).catch((err: unknown) => {
+      limit.destroy(err as Error);
+      throw err;
+    });
+    source.pipe(limit);
+    await Promise.all([written, read]);
   }
 
   async #writeMultipart(ctx: Context, path: string): Promise<void> {

@@ -7,8 +7,12 @@
  * TEST_USERS (root/0penBmc admin, operator, readonly, noaccess). `client`
  * sends root's credentials as HTTP Basic; `clientAs(TEST_USERS.readonly)` or
  * `client.as(null)` for others. Flags given in `flags` come last and win.
+ *
+ * The simulated software manager and dump manager share their directories
+ * with the gateway: a fresh temporary image dir and dump dir per harness
+ * (h.imageDir, h.dumpDir), unless `sim.imageDir` / `sim.dumpDir` name others.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulatedBmc, type SimOptions, type SimulatedBmc } from '../../fixtures/bmc.js';
@@ -28,6 +32,10 @@ export interface Harness {
   /** A client sending these credentials (null: none). */
   clientAs(credentials: Credentials | null): HttpClient;
   readonly logLines: readonly string[];
+  /** Where the gateway writes uploads and the simulated software manager picks them up. */
+  readonly imageDir: string;
+  /** Where the simulated dump manager writes dumps and /download/dump reads them. */
+  readonly dumpDir: string;
   /** Tears everything down in reverse order; safe to call twice. */
   close(): Promise<void>;
 }
@@ -45,15 +53,20 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
   };
   try {
-    const sim = await startSimulatedBmc({ busAddress: bus.address, transitionMs: 50, ...options.sim });
-    cleanups.push(() => sim.stop());
     const dir = await mkdtemp(join(tmpdir(), 'gateway-tls-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const imageDir = options.sim?.imageDir ?? join(dir, 'images');
+    const dumpDir = options.sim?.dumpDir ?? join(dir, 'dumps');
+    await mkdir(imageDir, { recursive: true });
+    await mkdir(dumpDir, { recursive: true });
+    const sim = await startSimulatedBmc({ busAddress: bus.address, transitionMs: 50, ...options.sim, imageDir, dumpDir });
+    cleanups.push(() => sim.stop());
     await writeTestUsersFile(join(dir, 'users.json'));
     const { config } = loadConfig([
       '--host', '127.0.0.1', '--port', '0', '--bus-address', bus.address,
       '--tls-cert', join(dir, 'cert.pem'), '--tls-key', join(dir, 'key.pem'),
       '--call-timeout-ms', '1000',
+      '--image-dir', imageDir, '--dump-dir', dumpDir,
       '--auth-backend', 'users-file', '--users-file', join(dir, 'users.json'),
       // Tests share one address (127.0.0.1) and try wrong passwords on purpose; auth.test.ts tests the limits.
       '--login-limit-per-address', '1000', '--login-limit-per-user', '1000',
@@ -64,7 +77,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     cleanups.push(() => gateway.close());
     const client = new HttpClient(gateway.url, gateway.certificate, TEST_USERS.root);
     const clientAs = (credentials: Credentials | null) => client.as(credentials);
-    return { bus, sim, gateway, client, clientAs, logLines: log.lines, close };
+    return { bus, sim, gateway, client, clientAs, logLines: log.lines, imageDir, dumpDir, close };
   } catch (err) {
     await close();
     throw err;

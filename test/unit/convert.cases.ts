@@ -26,8 +26,8 @@ export interface ConversionCase {
 }
 
 const V = (signature: string, value: unknown): dbus.Variant => new dbus.Variant(signature, value);
-const INT_KEYS = 'dbus-next 0.10.2 cannot marshal dicts with y/n/q/i/u/b/d keys (Object.keys gives strings, its number/boolean marshallers refuse them)';
-const INT64_MIN = 'dbus-next 0.10.2 cannot marshal INT64_MIN (its MIN_INT64 constant is -2^63+1)';
+const INT_KEYS = 'dbus-next 0.10.2 cannot marshal dicts with y/n/q/i/u/b/d keys (Object.keys gives strings, its number/boolean marshallers refuse them); src/dbus/marshal-fixes.ts works around it';
+const INT64_MIN = 'dbus-next 0.10.2 cannot marshal INT64_MIN (its MIN_INT64 constant is -2^63+1); src/dbus/marshal-fixes.ts works around it';
 const NON_FINITE = 'dbus-next refuses to marshal NaN and ±Infinity; only another service can send them';
 const FD = 'file descriptors need fd passing; receiving one without fds fails in dbus-next';
 
@@ -189,4 +189,102 @@ export const conversionCases: ConversionCase[] = [
   { name: 'variant typed struct', signature: 'v', json: [1, 'a'], jsonIn: { signature: '(is)', value: [1, 'a'] }, dbus: V('(is)', [1, 'a']) },
   { name: 'variant holding a variant', signature: 'v', json: 5, jsonIn: { signature: 'v', value: 5 }, dbus: V('v', V('i', 5)) },
   { name: 'variant array', signature: 'av', json: [1, 'a'], dbus: [V('i', 1), V('s', 'a')] },
+];
+
+/** A value fromJson must refuse, with the place (`at`) and a fragment of the expected/got text. */
+export interface ConversionReject {
+  signature: string;
+  json: unknown;
+  at: string;
+  expectedFragment: string;
+}
+
+const nested = (depth: number): unknown => (depth === 0 ? 1 : [nested(depth - 1)]);
+
+/** Shared by the unit tests and the end-to-end Echo test (which sends each row through the real gateway). */
+export const conversionRejects: ConversionReject[] = [
+  { signature: 'b', json: 'false', at: '$', expectedFragment: 'expected boolean, got "false"' },
+  { signature: 'b', json: 'true', at: '$', expectedFragment: 'expected boolean, got "true"' },
+  { signature: 'b', json: 2, at: '$', expectedFragment: 'expected boolean, got 2' },
+  { signature: 'b', json: null, at: '$', expectedFragment: 'got null' },
+  { signature: 's', json: null, at: '$', expectedFragment: 'expected string, got null' },
+  { signature: 'i', json: null, at: '$', expectedFragment: 'got null' },
+  { signature: 'v', json: null, at: '$', expectedFragment: 'expected variant, got null' },
+  { signature: 'a{sv}', json: null, at: '$', expectedFragment: 'got null' },
+  { signature: 'as', json: ['a', null], at: '$[1]', expectedFragment: 'expected string, got null' },
+  { signature: 'u', json: -1, at: '$', expectedFragment: 'expected uint32, got -1' },
+  { signature: 'u', json: 4294967296, at: '$', expectedFragment: 'expected uint32, got 4294967296' },
+  { signature: 'i', json: 1.5, at: '$', expectedFragment: 'expected int32, got 1.5' },
+  { signature: 'i', json: 2 ** 31, at: '$', expectedFragment: 'expected int32, got 2147483648' },
+  { signature: 'i', json: -(2 ** 31) - 1, at: '$', expectedFragment: 'got -2147483649' },
+  { signature: 'y', json: 256, at: '$', expectedFragment: 'expected byte, got 256' },
+  { signature: 'y', json: -1, at: '$', expectedFragment: 'expected byte' },
+  { signature: 'n', json: 32768, at: '$', expectedFragment: 'expected int16' },
+  { signature: 'n', json: -32769, at: '$', expectedFragment: 'expected int16' },
+  { signature: 'q', json: 65536, at: '$', expectedFragment: 'expected uint16' },
+  { signature: 't', json: '18446744073709551616', at: '$', expectedFragment: 'expected uint64, got "18446744073709551616"' },
+  { signature: 't', json: -1, at: '$', expectedFragment: 'expected uint64, got -1' },
+  { signature: 't', json: '-1', at: '$', expectedFragment: 'expected uint64' },
+  { signature: 'x', json: 9007199254740993, at: '$', expectedFragment: 'expected int64 as a decimal string' },
+  { signature: 't', json: 9007199254740993, at: '$', expectedFragment: 'expected uint64 as a decimal string' },
+  { signature: 'x', json: '9223372036854775808', at: '$', expectedFragment: 'expected int64' },
+  { signature: 'x', json: '-9223372036854775809', at: '$', expectedFragment: 'expected int64' },
+  { signature: 'u', json: '1e3', at: '$', expectedFragment: 'expected uint32, got "1e3"' },
+  { signature: 'u', json: ' 12', at: '$', expectedFragment: 'got " 12"' },
+  { signature: 'u', json: '0x10', at: '$', expectedFragment: 'got "0x10"' },
+  { signature: 'i', json: 'abc', at: '$', expectedFragment: 'expected int32, got "abc"' },
+  { signature: 'i', json: '', at: '$', expectedFragment: 'got ""' },
+  { signature: 'i', json: '+5', at: '$', expectedFragment: 'got "+5"' },
+  { signature: 'i', json: true, at: '$', expectedFragment: 'expected int32, got true' },
+  { signature: 'd', json: '1.5', at: '$', expectedFragment: 'expected double, got "1.5"' },
+  { signature: 'd', json: true, at: '$', expectedFragment: 'expected double' },
+  { signature: 'd', json: Number.POSITIVE_INFINITY, at: '$', expectedFragment: 'got Infinity' },
+  { signature: 's', json: 5, at: '$', expectedFragment: 'expected string, got 5' },
+  { signature: 's', json: 'a\0b', at: '$', expectedFragment: 'without NUL characters' },
+  { signature: 's', json: 'x\uD800', at: '$', expectedFragment: 'unpaired surrogates' },
+  { signature: 'o', json: 'not/a/path', at: '$', expectedFragment: 'expected object path, got "not/a/path"' },
+  { signature: 'o', json: '/trailing/', at: '$', expectedFragment: 'expected object path' },
+  { signature: 'o', json: '//', at: '$', expectedFragment: 'expected object path' },
+  { signature: 'o', json: '/a b', at: '$', expectedFragment: 'expected object path' },
+  { signature: 'o', json: '', at: '$', expectedFragment: 'expected object path' },
+  { signature: 'o', json: 5, at: '$', expectedFragment: 'expected object path' },
+  { signature: 'g', json: 'a{', at: '$', expectedFragment: 'expected signature, got "a{"' },
+  { signature: 'g', json: 'z', at: '$', expectedFragment: 'expected signature' },
+  { signature: 'g', json: `${'a'.repeat(33)}y`, at: '$', expectedFragment: 'expected signature' },
+  { signature: 'h', json: 3, at: '$', expectedFragment: 'cannot be passed over REST' },
+  { signature: 'h', json: 'fd', at: '$', expectedFragment: 'cannot be passed over REST' },
+  { signature: 'as', json: 'abc', at: '$', expectedFragment: 'expected array of string, got "abc"' },
+  { signature: 'ai', json: [1, 'x'], at: '$[1]', expectedFragment: 'expected int32, got "x"' },
+  { signature: 'aay', json: [[1], 'x'], at: '$[1]', expectedFragment: 'expected array of bytes' },
+  { signature: '(is)', json: [1], at: '$', expectedFragment: 'expected struct (is) of 2 elements, got [1]' },
+  { signature: '(is)', json: [1, 'a', 3], at: '$', expectedFragment: 'expected struct (is) of 2 elements' },
+  { signature: '(is)', json: 5, at: '$', expectedFragment: 'expected struct (is) of 2 elements, got 5' },
+  { signature: '(is)', json: ['a', 'a'], at: '$[0]', expectedFragment: 'expected int32' },
+  { signature: 'a{sa{sv}}', json: { outer: { inner: null } }, at: '$.outer.inner', expectedFragment: 'expected variant, got null' },
+  { signature: 'a{sa{sv}}', json: { 'outer key': { inner: { signature: 'u', value: -1 } } }, at: '$["outer key"].inner.value', expectedFragment: 'expected uint32, got -1' },
+  { signature: 'ay', json: [256], at: '$[0]', expectedFragment: 'expected byte, got 256' },
+  { signature: 'ay', json: [-1], at: '$[0]', expectedFragment: 'expected byte' },
+  { signature: 'ay', json: 'abc', at: '$', expectedFragment: 'expected array of bytes' },
+  { signature: 'a{sv}', json: 'str', at: '$', expectedFragment: 'expected dict of string to variant, got "str"' },
+  { signature: 'a{sv}', json: 5, at: '$', expectedFragment: 'expected dict of string to variant' },
+  { signature: 'a{is}', json: { x: 'a' }, at: '$.x', expectedFragment: 'expected int32 key, got "x"' },
+  { signature: 'a{is}', json: { '1.5': 'a' }, at: '$["1.5"]', expectedFragment: 'expected int32 key' },
+  { signature: 'a{bs}', json: { yes: 'a' }, at: '$.yes', expectedFragment: 'expected boolean key, got "yes"' },
+  { signature: 'a{ys}', json: { 256: 'a' }, at: '$["256"]', expectedFragment: 'expected byte key' },
+  { signature: 'a{ds}', json: { abc: 'a' }, at: '$.abc', expectedFragment: 'expected double key' },
+  { signature: 'a{ds}', json: { '1e400': 'a' }, at: '$["1e400"]', expectedFragment: 'expected double key' },
+  { signature: 'a{os}', json: { bad: 'a' }, at: '$.bad', expectedFragment: 'expected object path key' },
+  { signature: 'a{hs}', json: { 1: 'a' }, at: '$["1"]', expectedFragment: 'cannot be passed over REST' },
+  { signature: 'a{ss}', json: [{}], at: '$[0]', expectedFragment: 'object with one or more entries' },
+  { signature: 'a{ss}', json: [5], at: '$[0]', expectedFragment: 'object with one or more entries' },
+  { signature: 'a{ss}', json: [['a', 'b']], at: '$[0]', expectedFragment: 'got ["a","b"]' },
+  { signature: 'a{ss}', json: [{ a: 'b' }, { c: 5 }], at: '$[1].c', expectedFragment: 'expected string, got 5' },
+  { signature: 'v', json: { signature: 'zz', value: 1 }, at: '$.signature', expectedFragment: 'a signature of one complete type' },
+  { signature: 'v', json: { signature: 'ss', value: 1 }, at: '$.signature', expectedFragment: 'a signature of one complete type' },
+  { signature: 'v', json: { signature: 'u', value: -1 }, at: '$.value', expectedFragment: 'expected uint32, got -1' },
+  { signature: 'v', json: { signature: 'h', value: 0 }, at: '$.value', expectedFragment: 'cannot be passed over REST' },
+  { signature: 'a{sv}', json: { a: { signature: 'y', value: 300 } }, at: '$.a.value', expectedFragment: 'expected byte, got 300' },
+  { signature: 'av', json: [1, null], at: '$[1]', expectedFragment: 'expected variant, got null' },
+  { signature: 'v', json: nested(40), at: `$${'[0]'.repeat(32)}`, expectedFragment: 'at most 32 nested variants' },
+  { signature: '(ia{s(yv)})', json: [1, { k: [256, 1] }], at: '$[1].k[0]', expectedFragment: 'expected byte, got 256' },
 ];

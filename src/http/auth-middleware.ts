@@ -31,6 +31,14 @@ const HOOKED: Readonly<Record<string, readonly ObjectRouteKind[]>> = {
   DELETE: ['object'],
 };
 
+/**
+ * Verbs some route implements. Any other verb (TRACE, CONNECT, PROPFIND...)
+ * can only be answered 405 by the routes, so once the caller is
+ * authenticated it goes on to that 405 instead of a misleading 403: no
+ * policy rule names such verbs, and none needs to.
+ */
+const IMPLEMENTED = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE']);
+
 interface AuthState {
   principal?: Principal;
   writeCheck?: WriteCheck;
@@ -44,9 +52,9 @@ export function authMiddleware(guard: AuthGuard): Middleware {
     try {
       principal = await guard.authenticate(ctx.req);
       (ctx.state as AuthState).principal = principal;
-      decision = guard.decide(principal, action);
+      decision = IMPLEMENTED.has(ctx.method) ? guard.decide(principal, action) : 'pending';
       if (decision === 'deny') throw forbidden();
-      if (decision === 'pending' && !(kind && HOOKED[ctx.method]?.includes(kind))) throw forbidden();
+      if (decision === 'pending' && IMPLEMENTED.has(ctx.method) && !(kind && HOOKED[ctx.method]?.includes(kind))) throw forbidden();
     } catch (err) {
       // The body is never read: close rather than drain it (an anonymous client could send an image's worth).
       const length = ctx.get('Content-Length');

@@ -13,6 +13,7 @@ import type { Config } from './config.js';
 import { BusConnection } from './dbus/bus.js';
 import type { Logger } from './log.js';
 import { HttpDrain } from './http/drain.js';
+import { answerClientError } from './http/client-error.js';
 import { loadOrCreateCertificate } from './tls.js';
 import { writeHandlers } from './http/handlers/write.js';
 import { SubscribeService } from './ws/service.js';
@@ -80,6 +81,8 @@ export async function startGateway(config: Config, log: Logger, options: StartOp
     },
   });
   server.on('upgrade', subscriptions.handleUpgrade);
+  // Requests the HTTP parser refuses get the error envelope too, not Node's bare 400.
+  server.on('clientError', answerClientError);
   const drain = new HttpDrain(server);
   // Slow-loris guard: a client has this long to send its headers.
   server.headersTimeout = 20_000;

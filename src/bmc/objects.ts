@@ -3,7 +3,8 @@
  * D-Bus, never HTTP: failures are GatewayErrors or BusErrors, which the HTTP
  * layer renders.
  */
-import type { BusConnection } from '../dbus/bus.js';
+import { BusError, type BusConnection } from '../dbus/bus.js';
+import { NO_REPLY } from '../dbus/bus-error.js';
 import type { Json } from '../dbus/convert.js';
 import { GatewayError } from '../errors.js';
 import { enumerate } from './enumerate.js';
@@ -11,7 +12,15 @@ import { IntrospectionCache } from './introspection-cache.js';
 import type { IntrospectedInterface } from './introspection.js';
 import { Limiter } from './limit.js';
 import { Mapper, type ServiceMap } from './mapper.js';
-import { type PropertyMap, PropertyReader } from './properties.js';
+import { OwnersCache } from './owners-cache.js';
+import { dataInterfaces, NO_PROPERTIES, type PropertyMap, PropertyReader } from './properties.js';
+
+/** What a read gets when the owners it was given are out of date. */
+const STALE_OWNER_ERRORS: ReadonlySet<string> = new Set([
+  'org.freedesktop.DBus.Error.ServiceUnknown',
+  'org.freedesktop.DBus.Error.NameHasNoOwner',
+  'org.freedesktop.DBus.Error.UnknownObject',
+]);
 
 export interface BmcOptions {
   /** At most this many bus calls of the gateway in flight at once. */
@@ -24,6 +33,8 @@ export class Bmc {
   readonly introspection: IntrospectionCache;
   readonly properties: PropertyReader;
   readonly limiter: Limiter;
+  /** GetObject answers for the read routes (short-lived, signal-invalidated). */
+  readonly readOwners: OwnersCache;
 
   constructor(bus: BusConnection, options: BmcOptions) {
     this.bus = bus;
@@ -31,13 +42,16 @@ export class Bmc {
     this.mapper = new Mapper(bus);
     this.introspection = new IntrospectionCache(bus);
     this.properties = new PropertyReader(bus, this.limiter);
+    this.readOwners = new OwnersCache(bus, this.mapper);
   }
 
   async start(): Promise<void> {
     await this.introspection.start();
+    await this.readOwners.start();
   }
 
   async stop(): Promise<void> {
+    await this.readOwners.stop();
     await this.introspection.stop();
   }
 
@@ -47,16 +61,88 @@ export class Bmc {
   }
 
   /** `GET <path>`: all properties of all owners, merged. */
-  async getObject(objectPath: string): Promise<PropertyMap> {
-    return this.properties.readObject(objectPath, await this.owners(objectPath));
+  getObject(objectPath: string): Promise<PropertyMap> {
+    return this.#withOwners(objectPath, (owners) => this.properties.readObject(objectPath, owners));
   }
 
-  /** `GET <path>/attr/<name>`: exact name first, then case-insensitive. */
-  async getProperty(objectPath: string, name: string): Promise<Json> {
-    const properties = await this.getObject(objectPath);
+  /**
+   * Runs a read with the (possibly cached) owners of `objectPath`. If cached
+   * owners turn out to be gone (the owner or the object is unknown), the entry
+   * is dropped and the read runs once more with the mapper's current answer.
+   */
+  async #withOwners<T>(objectPath: string, read: (owners: ServiceMap) => Promise<T>): Promise<T> {
+    const { owners, cached } = await this.readOwners.get(objectPath);
+    if (!cached) return read(owners);
+    try {
+      return await read(owners);
+    } catch (err) {
+      if (!(err instanceof BusError && STALE_OWNER_ERRORS.has(err.errorName))) throw err;
+      this.readOwners.drop(objectPath);
+      return read((await this.readOwners.get(objectPath)).owners);
+    }
+  }
+
+  /**
+   * `GET <path>/attr/<name>`: exact name first, then case-insensitive.
+   *
+   * One Properties.Get on the owner and interface that introspection (cached)
+   * names, instead of a GetAll of every interface of every owner: the answer
+   * is the one `GET <path>` would give for that name (the same owner and
+   * interface win a clash). When introspection does not list the property,
+   * or the Get is refused as unknown, the GetAll merge decides as before.
+   */
+  getProperty(objectPath: string, name: string): Promise<Json> {
+    return this.#withOwners(objectPath, (owners) => this.#readProperty(objectPath, owners, name));
+  }
+
+  async #readProperty(objectPath: string, owners: ServiceMap, name: string): Promise<Json> {
+    const source = await this.#propertySource(objectPath, owners, name);
+    if (source) {
+      try {
+        return await this.properties.get(source.busName, objectPath, source.interfaceName, source.name);
+      } catch (err) {
+        // UnknownObject: the object is gone (404, or a fresh try when the owners were cached).
+        if (!(err instanceof BusError && NO_PROPERTIES.has(err.errorName)) || STALE_OWNER_ERRORS.has(err.errorName)) throw err;
+      }
+    }
+    const properties = await this.properties.readObject(objectPath, owners);
     const found = findName(Object.keys(properties), name);
     if (found === undefined) throw new GatewayError(404, `The specified property cannot be found: '${name}'`);
     return properties[found] ?? null;
+  }
+
+  /**
+   * Which owner and interface `GET <path>` would take the property from, by
+   * introspection: candidates in the order readObject merges them (owners
+   * sorted, interfaces as the mapper lists them); the name is the exact one
+   * if any has it, else the first case-insensitive match; the last candidate
+   * with that name wins, as the last GetAll wins the merge. Undefined when
+   * introspection cannot tell (the caller falls back to GetAll).
+   */
+  async #propertySource(objectPath: string, owners: ServiceMap, wanted: string):
+    Promise<{ busName: string; interfaceName: string; name: string } | undefined> {
+    const busNames = Object.keys(owners).sort();
+    let nodes;
+    try {
+      nodes = await Promise.all(busNames.map((busName) => this.introspection.get(busName, objectPath)));
+    } catch (err) {
+      // A service that does not answer in time would not answer GetAll either.
+      if (err instanceof BusError && err.errorName === NO_REPLY) throw err;
+      return undefined;
+    }
+    const candidates: Array<{ busName: string; interfaceName: string; name: string }> = [];
+    busNames.forEach((busName, index) => {
+      const node = nodes[index];
+      for (const interfaceName of dataInterfaces(owners[busName] ?? [])) {
+        const iface = node?.interfaces.find((candidate) => candidate.name === interfaceName);
+        for (const property of iface?.properties ?? []) {
+          if (property.access !== 'write') candidates.push({ busName, interfaceName, name: property.name });
+        }
+      }
+    });
+    const found = findName(candidates.map((candidate) => candidate.name), wanted);
+    if (found === undefined) return undefined;
+    return candidates.findLast((candidate) => candidate.name === found);
   }
 
   /** `GET <path>/list`: every path below, sorted. */

@@ -13,9 +13,10 @@ import { STANDARD_INTERFACES } from './introspection.js';
 
 export const PROPERTIES_INTERFACE = 'org.freedesktop.DBus.Properties';
 const DICT_OF_VARIANTS = parseSingleType('a{sv}');
+const VARIANT = parseSingleType('v');
 
 /** Errors that mean "this interface has no readable properties here". */
-const NO_PROPERTIES: ReadonlySet<string> = new Set([
+export const NO_PROPERTIES: ReadonlySet<string> = new Set([
   'org.freedesktop.DBus.Error.UnknownInterface',
   'org.freedesktop.DBus.Error.UnknownMethod',
   'org.freedesktop.DBus.Error.UnknownObject',
@@ -56,6 +57,21 @@ export class PropertyReader {
       if (err instanceof BusError && NO_PROPERTIES.has(err.errorName)) return {};
       throw err;
     }
+  }
+
+  /** Properties.Get of one property, converted to JSON (errors are the caller's). */
+  async get(busName: string, objectPath: string, interfaceName: string, name: string): Promise<Json> {
+    const [value] = await this.#limiter.run(() =>
+      this.#bus.call({
+        busName,
+        objectPath,
+        interfaceName: PROPERTIES_INTERFACE,
+        member: 'Get',
+        signature: 'ss',
+        body: [interfaceName, name],
+      }),
+    );
+    return toJson(VARIANT, value);
   }
 
   /** Every property of every data interface of every owner, merged. */

@@ -1,0 +1,166 @@
+/**
+ * The bench's child processes: the simulated BMC (build/fixtures/run-bmc.js,
+ * so its daemons do not share the bench's event loop) and the gateway as the
+ * CLI runs it (build/src/main.js, so its RSS and CPU profile are its own).
+ * Readiness is read from their stdout (`READY`, `LISTENING <url>`), never slept on.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+/** build/ (this file is build/bench/lib/processes.js). */
+export const BUILD_DIR = fileURLToPath(new URL('../../', import.meta.url));
+const START_TIMEOUT_MS = 180_000;
+/** Children still running: killed if the bench dies. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+export interface Child {
+  readonly process: ChildProcess;
+  readonly pid: number;
+  /** Everything written to stderr and stdout (tail). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+function watch(child: ChildProcess, readyLine: RegExp, what: string): Promise<{ match: RegExpExecArray; output: () => string }> {
+  let output = '';
+  const keep = (chunk: string) => (output = (output + chunk).slice(-20_000));
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', keep);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} not ready within ${START_TIMEOUT_MS} ms: ${output}`)), START_TIMEOUT_MS);
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      keep(line + '\n');
+      const match = readyLine.exec(line);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ match, output: () => output });
+      }
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited (${code ?? signal}) before it was ready: ${output}`));
+    });
+  });
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  let stopping: Promise<void> | undefined;
+  return () => (stopping ??= new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  }));
+}
+
+export interface SimChildOptions {
+  readonly busAddress: string;
+  readonly sensors: number;
+  readonly sensorRate?: number;
+  readonly imageDir: string;
+  readonly dumpDir: string;
+}
+
+/** The simulated BMC in its own process; resolves once the mapper has scanned it. */
+export async function startSimChild(options: SimChildOptions): Promise<Child> {
+  const child = spawn(process.execPath, [
+    join(BUILD_DIR, 'fixtures/run-bmc.js'),
+    '--bus-address', options.busAddress,
+    '--sensors', String(options.sensors),
+    '--sensor-rate', String(options.sensorRate ?? 0),
+    '--transition-ms', '50',
+    '--image-dir', options.imageDir,
+    '--dump-dir', options.dumpDir,
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const stop = stopper(child);
+  try {
+    const { output } = await watch(child, /^READY$/, 'simulated BMC');
+    return { process: child, pid: child.pid ?? -1, output, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+export interface GatewayChildOptions {
+  readonly busAddress: string;
+  readonly dir: string;
+  readonly imageDir: string;
+  readonly dumpDir: string;
+  readonly usersFile: string;
+  /** node --cpu-prof into this directory. */
+  readonly cpuProfileDir?: string;
+  readonly extraFlags?: readonly string[];
+}
+
+export interface GatewayChild extends Child {
+  readonly url: string;
+  /** Spawn to `LISTENING` as the bench saw it. */
+  readonly startupMs: number;
+  /** The daemon's own `started in N ms, M ms since process start`. */
+  readonly ownStartMs: number | undefined;
+  readonly sinceProcessStartMs: number | undefined;
+}
+
+export async function startGatewayChild(options: GatewayChildOptions): Promise<GatewayChild> {
+  const nodeFlags = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
+  // BENCH_GATEWAY_NODE_FLAGS: V8/Node flags for the gateway only (e.g. --max-semi-space-size=1).
+  nodeFlags.push(...(process.env.BENCH_GATEWAY_NODE_FLAGS ?? '').split(' ').filter(Boolean));
+  const began = performance.now();
+  const child = spawn(process.execPath, [
+    ...nodeFlags,
+    // BENCH_GATEWAY_MAIN: another build of the gateway (before/after comparisons).
+    process.env.BENCH_GATEWAY_MAIN || join(BUILD_DIR, 'src/main.js'),
+    '--host', '127.0.0.1', '--port', '0',
+    '--bus-address', options.busAddress,
+    '--tls-cert', join(options.dir, 'cert.pem'), '--tls-key', join(options.dir, 'key.pem'),
+    '--auth-backend', 'users-file', '--users-file', options.usersFile,
+    '--image-dir', options.imageDir, '--dump-dir', options.dumpDir,
+    ...(options.extraFlags ?? []),
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const stop = stopper(child);
+  try {
+    const { match, output } = await watch(child, /^LISTENING (\S+)$/, 'gateway');
+    const startupMs = performance.now() - began;
+    // The log line with the daemon's own figures goes to stderr just before LISTENING.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const own = /started in (\d+) ms, (\d+) ms since process start/.exec(output());
+    return {
+      process: child,
+      pid: child.pid ?? -1,
+      output,
+      stop,
+      url: match[1] ?? '',
+      startupMs,
+      ownStartMs: own ? Number(own[1]) : undefined,
+      sinceProcessStartMs: own ? Number(own[2]) : undefined,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+export interface Memory {
+  /** kB */
+  readonly rss: number;
+  readonly hwm: number;
+}
+
+export async function memoryOf(pid: number): Promise<Memory> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rss: field('VmRSS'), hwm: field('VmHWM') };
+}

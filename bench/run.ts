@@ -1,0 +1,355 @@
+/**
+ * The gateway's benchmark (issue 8):
+ *
+ *   npm run bench [-- --quick] [-- --profile] [-- --only enumerate,get,ws,memory,startup]
+ *
+ * Starts a private bus, the simulated BMC (its own process,
+ * build/fixtures/run-bmc.js) and the gateway as the CLI runs it
+ * (build/src/main.js, its own process: RSS and CPU profiles are its own), and
+ * prints one `RESULT <name> <value> <unit>` line per figure plus a table.
+ * `--quick` runs fewer iterations and shorter loads (same figures, < 60 s).
+ * `--profile` runs the enumerate and attribute-GET gateways under
+ * `node --cpu-prof` and prints where their CPU time went (the profiler costs
+ * a few percent, so the figures of a --profile run are slightly pessimistic).
+ *
+ * Authentication: the bench logs in once (POST /login) and sends the session
+ * token as X-Auth-Token, as openbmctool and scripts do. HTTP Basic checks the
+ * password (scrypt, 2 at a time) on every request; its rate is printed too,
+ * for contrast.
+ */
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { create as createTar } from 'tar';
+import { startPrivateBus } from '../fixtures/dbus-daemon.js';
+import { hashPassword } from '../src/auth/passwords.js';
+import { directBus, directEnumerate, directGetRate } from './lib/direct.js';
+import { measureFanout } from './lib/fanout.js';
+import { gatewayClient, login, send, upload } from './lib/http.js';
+import { BUILD_DIR, type GatewayChild, type Child, memoryOf, startGatewayChild, startSimChild } from './lib/processes.js';
+import { formatSummary, summariseProfile } from './lib/profile.js';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    only: { type: 'string' },
+  },
+  strict: true,
+});
+const QUICK = args.quick === true;
+const PHASES = new Set((args.only ?? 'enumerate,get,ws,memory,startup').split(','));
+const USER = 'root';
+const PASSWORD = '0penBmc';
+const ATTR = {
+  service: 'xyz.openbmc_project.HwmonTempSensor',
+  path: '/xyz/openbmc_project/sensors/temperature/inlet',
+  iface: 'xyz.openbmc_project.Sensor.Value',
+  name: 'Value',
+};
+
+const PLAN = QUICK
+  ? { sizes: [100, 1000, 5000], runs: { 100: 5, 1000: 3, 5000: 1 } as Record<number, number>, warmUp: false, getSeconds: 1,
+    concurrency: [1, 16, 64], wsClients: 100, wsSensors: 200, wsSeconds: 3, wsRate: 1000, requests: 10_000, uploadMiB: 16, starts: 2 }
+  : { sizes: [100, 1000, 5000], runs: { 100: 15, 1000: 9, 5000: 5 } as Record<number, number>, warmUp: true, getSeconds: 8,
+    concurrency: [1, 16, 64], wsClients: 100, wsSensors: 1000, wsSeconds: 10, wsRate: 1000, requests: 50_000, uploadMiB: 64, starts: 5 };
+
+interface Figure {
+  readonly name: string;
+  readonly value: number;
+  readonly unit: string;
+  readonly target?: string;
+  readonly ok?: boolean;
+  readonly note?: string;
+}
+const figures: Figure[] = [];
+
+function result(figure: Figure): void {
+  figures.push(figure);
+  const value = Number.isInteger(figure.value) ? String(figure.value) : figure.value.toFixed(figure.value < 10 ? 3 : 1);
+  process.stdout.write(`RESULT ${figure.name} ${value} ${figure.unit}\n`);
+}
+
+function note(text: string): void {
+  process.stdout.write(`# ${text}\n`);
+}
+
+function median(list: number[]): number {
+  const sorted = [...list].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : ((sorted[mid - 1]! + sorted[mid]!) / 2);
+}
+
+const began = performance.now();
+const dir = await mkdtemp(join(tmpdir(), 'gateway-bench-'));
+const imageDir = join(dir, 'images');
+const dumpDir = join(dir, 'dumps');
+const profileDir = join(dir, 'profiles');
+await mkdir(imageDir);
+await mkdir(dumpDir);
+const usersFile = join(dir, 'users.json');
+// The default scrypt cost, as `bmc-rest-gateway-users` would write it.
+await writeFile(usersFile, JSON.stringify({ users: { [USER]: { password: await hashPassword(PASSWORD), role: 'priv-admin' } } }), { mode: 0o600 });
+const bus = await startPrivateBus();
+const children = new Set<Child>();
+const starts: GatewayChild[] = [];
+let ca = '';
+
+async function sim(sensors: number, sensorRate = 0): Promise<Child> {
+  const child = await startSimChild({ busAddress: bus.address, sensors, sensorRate, imageDir, dumpDir });
+  children.add(child);
+  return child;
+}
+
+async function gateway(options: { profile?: string; flags?: string[] } = {}): Promise<GatewayChild> {
+  const child = await startGatewayChild({
+    busAddress: bus.address, dir, imageDir, dumpDir, usersFile,
+    ...(options.profile ? { cpuProfileDir: join(profileDir, options.profile) } : {}),
+    ...(options.flags ? { extraFlags: options.flags } : {}),
+  });
+  children.add(child);
+  if (!options.profile) starts.push(child);
+  ca ||= await readFile(join(dir, 'cert.pem'), 'utf8');
+  return child;
+}
+
+async function stop(child: Child | undefined): Promise<void> {
+  if (!child) return;
+  await child.stop();
+  children.delete(child);
+}
+
+const profiles: string[] = [];
+const KEPT_PROFILES = join(BUILD_DIR, 'bench-profiles');
+async function profileSummary(name: string, title: string): Promise<void> {
+  const files = (await readdir(join(profileDir, name)).catch(() => [])).filter((f) => f.endsWith('.cpuprofile'));
+  if (!files[0]) return;
+  profiles.push(formatSummary(title, await summariseProfile(join(profileDir, name, files[0]))));
+  // Kept for a closer look (e.g. Chrome DevTools → Performance → Load profile).
+  await mkdir(KEPT_PROFILES, { recursive: true });
+  await copyFile(join(profileDir, name, files[0]), join(KEPT_PROFILES, `${name}.cpuprofile`));
+  note(`CPU profile kept at ${join(KEPT_PROFILES, `${name}.cpuprofile`)}`);
+}
+
+async function enumeratePhase(): Promise<void> {
+  const gw = await gateway(args.profile ? { profile: 'enumerate' } : {});
+  const client = gatewayClient(gw.url, ca);
+  await login(client, USER, PASSWORD);
+  const direct = await directBus(bus.address);
+  let simChild: Child | undefined;
+  try {
+    for (const size of PLAN.sizes) {
+      const t0 = performance.now();
+      simChild = await sim(size);
+      note(`simulated BMC with ${size} sensors ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      const runs = PLAN.runs[size] ?? 3;
+      const gatewayMs: number[] = [];
+      const directMs: number[] = [];
+      let objects = 0;
+      let directObjects = 0;
+      // One warm-up each, then interleaved so both see the same background load.
+      for (let i = PLAN.warmUp || size < 5000 ? -1 : 0; i < runs; i++) {
+        let t = performance.now();
+        const answer = await send(client, 'GET', '/xyz/openbmc_project/enumerate');
+        const g = performance.now() - t;
+        if (answer.status !== 200) throw new Error(`enumerate: ${answer.status} ${answer.body.toString().slice(0, 300)}`);
+        t = performance.now();
+        directObjects = await directEnumerate(direct, '/xyz/openbmc_project');
+        const d = performance.now() - t;
+        if (objects === 0) objects = Object.keys((JSON.parse(answer.body.toString()) as { data: object }).data).length;
+        if (i < 0) continue;
+        gatewayMs.push(g);
+        directMs.push(d);
+      }
+      if (objects !== directObjects) note(`WARNING: gateway returned ${objects} objects, direct ${directObjects}`);
+      note(`enumerate /xyz/openbmc_project with ${size} sensors: ${objects} objects, ${runs} runs`);
+      const g = median(gatewayMs);
+      const d = median(directMs);
+      result({ name: `enumerate_${size}_gateway`, value: g, unit: 'ms' });
+      result({ name: `enumerate_${size}_direct`, value: d, unit: 'ms' });
+      result({ name: `enumerate_${size}_ratio`, value: g / d, unit: 'x', ...(size === 1000 ? { target: '<= 1.5', ok: g / d <= 1.5 } : {}) });
+      await stop(simChild);
+      simChild = undefined;
+    }
+  } finally {
+    direct.disconnect();
+    await stop(simChild);
+    await stop(gw);
+  }
+  if (args.profile) await profileSummary('enumerate', 'CPU profile of the gateway during the enumerate runs');
+}
+
+async function getPhase(): Promise<void> {
+  const simChild = await sim(24);
+  const gw = await gateway(args.profile ? { profile: 'get' } : {});
+  const direct = await directBus(bus.address);
+  try {
+    const client = gatewayClient(gw.url, ca);
+    const token = await login(client, USER, PASSWORD);
+    const url = `${gw.url}${ATTR.path}/attr/${ATTR.name}`;
+    const check = await send(client, 'GET', `${ATTR.path}/attr/${ATTR.name}`);
+    if (check.status !== 200) throw new Error(`attr GET: ${check.status} ${check.body.toString()}`);
+    for (const connections of PLAN.concurrency) {
+      // Warm-up, then the measured run.
+      if (PLAN.warmUp) await autocannon({ url, connections, duration: 1, headers: { 'x-auth-token': token }, servername: 'localhost' });
+      const run = await autocannon({ url, connections, duration: PLAN.getSeconds, headers: { 'x-auth-token': token }, servername: 'localhost' });
+      if (run.non2xx > 0 || run.errors > 0) note(`WARNING: ${run.non2xx} non-2xx and ${run.errors} errors at ${connections} connections`);
+      const gatewayRate = run['2xx'] / run.duration;
+      const directRate = await directGetRate(direct, ATTR, connections, PLAN.getSeconds);
+      result({ name: `get_attr_c${connections}_gateway`, value: gatewayRate, unit: 'req/s' });
+      result({ name: `get_attr_c${connections}_gateway_p99`, value: run.latency.p99, unit: 'ms' });
+      result({ name: `get_attr_c${connections}_direct`, value: directRate, unit: 'calls/s' });
+      result({ name: `get_attr_c${connections}_ratio`, value: gatewayRate / directRate, unit: 'x', target: '>= 0.5', ok: gatewayRate / directRate >= 0.5 });
+    }
+    // Contrast: HTTP Basic pays a scrypt check per request.
+    const basic = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
+    const run = await autocannon({ url, connections: 16, duration: Math.min(3, PLAN.getSeconds), headers: { authorization: basic }, servername: 'localhost' });
+    result({ name: 'get_attr_c16_basic_auth', value: run['2xx'] / run.duration, unit: 'req/s', note: 'HTTP Basic, scrypt N=16384 per request' });
+  } finally {
+    direct.disconnect();
+    await stop(gw);
+    await stop(simChild);
+  }
+  if (args.profile) await profileSummary('get', 'CPU profile of the gateway during the attribute GET runs');
+}
+
+async function wsPhase(): Promise<void> {
+  const flags = ['--ws-max-connections', String(PLAN.wsClients + 10)];
+  const gw = await gateway(args.profile ? { profile: 'ws', flags } : { flags });
+  let emitting: Child | undefined;
+  try {
+    const client = gatewayClient(gw.url, ca);
+    const token = await login(client, USER, PASSWORD);
+    const fan = await measureFanout({
+      url: gw.url, ca, token, busAddress: bus.address, clients: PLAN.wsClients, emitSeconds: PLAN.wsSeconds,
+      startSensors: async () => {
+        emitting = await sim(PLAN.wsSensors, PLAN.wsRate);
+        return async () => {
+          await stop(emitting);
+          emitting = undefined;
+        };
+      },
+    });
+    note(`websocket: ${fan.clients} clients, ${PLAN.wsSensors} sensors emitting for ${fan.emitSeconds.toFixed(1)} s (simulator start included); `
+      + `${fan.expectedPerClient} matching events emitted (${(fan.expectedPerClient / fan.emitSeconds).toFixed(0)}/s)`);
+    result({ name: 'ws_events_expected', value: fan.expected, unit: 'events' });
+    result({ name: 'ws_events_delivered', value: fan.delivered, unit: 'events' });
+    result({ name: 'ws_events_lost', value: fan.lost, unit: 'events', target: '0', ok: fan.lost === 0 });
+    result({ name: 'ws_events_mismatched', value: fan.mismatched, unit: 'events' });
+    result({ name: 'ws_clients_closed_early', value: fan.closedEarly, unit: 'clients' });
+    result({ name: 'ws_latency_p50', value: fan.p50, unit: 'ms' });
+    result({ name: 'ws_latency_p99', value: fan.p99, unit: 'ms' });
+    result({ name: 'ws_latency_max', value: fan.max, unit: 'ms' });
+    result({ name: 'ws_latency_p50_second_half', value: fan.steadyP50, unit: 'ms', note: 'events of the 2nd half of the stream' });
+    result({ name: 'ws_latency_p99_second_half', value: fan.steadyP99, unit: 'ms', note: 'events of the 2nd half of the stream' });
+  } finally {
+    await stop(emitting);
+    await stop(gw);
+  }
+  if (args.profile) await profileSummary('ws', 'CPU profile of the gateway during the websocket fan-out');
+}
+
+async function memoryPhase(): Promise<void> {
+  const simChild = await sim(24);
+  const gw = await gateway();
+  const mb = (kb: number) => kb / 1024;
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const idle = await memoryOf(gw.pid);
+    result({ name: 'rss_idle', value: mb(idle.rss), unit: 'MB', target: '<= 60', ok: mb(idle.rss) <= 60 });
+    const client = gatewayClient(gw.url, ca);
+    const token = await login(client, USER, PASSWORD);
+    // The users-file backend's scrypt (N=16384, r=8) takes 16 MiB of native memory for the check,
+    // which the allocator keeps; PAM (the production backend) does not do this.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const loggedIn = await memoryOf(gw.pid);
+    result({ name: 'rss_after_login', value: mb(loggedIn.rss), unit: 'MB', note: 'one users-file (scrypt) login' });
+    const run = await autocannon({
+      url: `${gw.url}${ATTR.path}/attr/${ATTR.name}`, connections: 16, amount: PLAN.requests,
+      headers: { 'x-auth-token': token }, servername: 'localhost',
+    });
+    if (run.non2xx > 0 || run.errors > 0) note(`WARNING: ${run.non2xx} non-2xx and ${run.errors} errors during the ${PLAN.requests} requests`);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const after = await memoryOf(gw.pid);
+    note(`${run['2xx']} requests answered; VmHWM so far ${mb(after.hwm).toFixed(1)} MB`);
+    result({ name: 'rss_after_requests', value: mb(after.rss), unit: 'MB', note: `${PLAN.requests} GET attr, 16 connections, +2 s` });
+    result({ name: 'rss_growth_requests', value: mb(after.rss - idle.rss), unit: 'MB', target: '<= 10', ok: mb(after.rss - idle.rss) <= 10, note: 'from rss_idle' });
+    result({ name: 'rss_growth_requests_after_login', value: mb(after.rss - loggedIn.rss), unit: 'MB', note: 'from rss_after_login' });
+
+    // A real image: a tar with a MANIFEST the simulated software manager accepts.
+    const stage = join(dir, 'stage');
+    await mkdir(stage, { recursive: true });
+    await writeFile(join(stage, 'MANIFEST'), `purpose=xyz.openbmc_project.Software.Version.VersionPurpose.BMC\nversion=bench-${Date.now()}\n`);
+    const blob = join(stage, 'image-bmc');
+    await writeFile(blob, Buffer.alloc(0));
+    for (let i = 0; i < PLAN.uploadMiB; i++) await writeFile(blob, randomBytes(1024 * 1024), { flag: 'a' });
+    const tarFile = join(dir, 'image.tar');
+    await createTar({ file: tarFile, cwd: stage }, ['MANIFEST', 'image-bmc']);
+    await rm(stage, { recursive: true });
+    // Reset the high-water mark (Linux: 5 > clear_refs), then sample while the upload runs.
+    await writeFile(`/proc/${gw.pid}/clear_refs`, '5').catch(() => note('could not reset VmHWM; sampling VmRSS only'));
+    const before = await memoryOf(gw.pid);
+    let peak = before.rss;
+    const sampler = setInterval(() => void memoryOf(gw.pid).then((m) => (peak = Math.max(peak, m.rss)), () => undefined), 5);
+    const t = performance.now();
+    const answer = await upload(client, tarFile);
+    const uploadSeconds = (performance.now() - t) / 1000;
+    clearInterval(sampler);
+    const end = await memoryOf(gw.pid);
+    peak = Math.max(peak, end.hwm, end.rss);
+    note(`upload of ${PLAN.uploadMiB} MiB: ${answer.status} ${answer.body.toString().replace(/\s+/g, ' ').slice(0, 160)} in ${uploadSeconds.toFixed(1)} s`);
+    result({ name: 'upload_status', value: answer.status, unit: 'http', note: `${PLAN.uploadMiB} MiB tar, octet-stream` });
+    result({ name: 'rss_peak_upload', value: mb(peak), unit: 'MB' });
+    result({ name: 'rss_growth_upload', value: mb(peak - before.rss), unit: 'MB', target: '<= 16', ok: mb(peak - before.rss) <= 16 });
+  } finally {
+    await stop(gw);
+    await stop(simChild);
+  }
+}
+
+async function startupPhase(): Promise<void> {
+  const simChild = await sim(24);
+  try {
+    for (let i = 0; i < PLAN.starts; i++) await stop(await gateway());
+  } finally {
+    await stop(simChild);
+  }
+}
+
+try {
+  note(`machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 1024 ** 3).toFixed(0)} GB RAM, Node ${process.version}${QUICK ? ', --quick' : ''}`);
+  const phases: Array<[string, () => Promise<void>]> = [
+    ['enumerate', enumeratePhase], ['get', getPhase], ['ws', wsPhase], ['memory', memoryPhase], ['startup', startupPhase],
+  ];
+  for (const [name, phase] of phases) {
+    if (!PHASES.has(name)) continue;
+    const t = performance.now();
+    await phase();
+    note(`phase ${name} took ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  }
+  // Every gateway start (first one generates the TLS certificate and is left out when there are others).
+  const measured = starts.length > 1 ? starts.slice(1) : starts;
+  if (measured.length > 0) {
+    result({ name: 'startup_to_listening', value: median(measured.map((s) => s.startupMs)), unit: 'ms', note: `spawn → LISTENING, median of ${measured.length}` });
+    const own = measured.map((s) => s.ownStartMs).filter((v): v is number => v !== undefined);
+    const since = measured.map((s) => s.sinceProcessStartMs).filter((v): v is number => v !== undefined);
+    if (own.length) result({ name: 'startup_gateway_own', value: median(own), unit: 'ms', note: 'the daemon\'s "started in"' });
+    if (since.length) result({ name: 'startup_since_process_start', value: median(since), unit: 'ms' });
+  }
+  const seconds = (performance.now() - began) / 1000;
+  const rows = figures.map((f) => [f.name, `${Number.isInteger(f.value) ? f.value : f.value.toFixed(f.value < 10 ? 3 : 1)} ${f.unit}`,
+    f.target ?? '', f.ok === undefined ? '' : f.ok ? 'ok' : 'MISSED', f.note ?? '']);
+  const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => r[c]!.length), 6));
+  process.stdout.write('\n' + ['figure', 'value', 'target', 'status'].map((h, c) => h.padEnd(widths[c]!)).join('  ') + '\n');
+  for (const row of rows) process.stdout.write(row.map((cell, c) => (c < 4 ? cell.padEnd(widths[c]!) : cell)).join('  ').trimEnd() + '\n');
+  for (const profile of profiles) process.stdout.write('\n' + profile + '\n');
+  process.stdout.write(`\nbench finished in ${seconds.toFixed(1)} s (authentication: POST /login once, X-Auth-Token on every request)\n`);
+} finally {
+  for (const child of children) await child.stop();
+  await bus.stop();
+  await rm(dir, { recursive: true, force: true });
+}
+process.exit(0);

@@ -29,7 +29,7 @@ import { hashPassword } from '../src/auth/passwords.js';
 import { directBus, directEnumerate, directGetRate } from './lib/direct.js';
 import { measureFanout } from './lib/fanout.js';
 import { gatewayClient, login, send, upload } from './lib/http.js';
-import { BUILD_DIR, type GatewayChild, type Child, memoryOf, startGatewayChild, startSimChild } from './lib/processes.js';
+import { BUILD_DIR, type GatewayChild, type Child, memoryOf, startGatewayChild, startSimChild, unitEnvironment } from './lib/processes.js';
 import { formatSummary, summariseProfile } from './lib/profile.js';
 
 const { values: args } = parseArgs({
@@ -53,9 +53,9 @@ const ATTR = {
 
 const PLAN = QUICK
   ? { sizes: [100, 1000, 5000], runs: { 100: 5, 1000: 3, 5000: 1 } as Record<number, number>, warmUp: false, getSeconds: 1,
-    concurrency: [1, 16, 64], wsClients: 100, wsSensors: 200, wsSeconds: 3, wsRate: 1000, requests: 10_000, uploadMiB: 16, starts: 2 }
+    concurrency: [1, 16, 64], wsClients: 100, wsSensors: 200, wsSeconds: 3, wsRate: 1000, requests: 10_000, settleSeconds: 0, uploadMiB: 16, starts: 2 }
   : { sizes: [100, 1000, 5000], runs: { 100: 15, 1000: 9, 5000: 5 } as Record<number, number>, warmUp: true, getSeconds: 8,
-    concurrency: [1, 16, 64], wsClients: 100, wsSensors: 1000, wsSeconds: 10, wsRate: 1000, requests: 50_000, uploadMiB: 64, starts: 5 };
+    concurrency: [1, 16, 64], wsClients: 100, wsSensors: 1000, wsSeconds: 10, wsRate: 1000, requests: 50_000, settleSeconds: 30, uploadMiB: 64, starts: 5 };
 
 interface Figure {
   readonly name: string;
@@ -191,6 +191,7 @@ async function getPhase(): Promise<void> {
     const token = await login(client, USER, PASSWORD);
     const url = `${gw.url}${ATTR.path}/attr/${ATTR.name}`;
     const check = await send(client, 'GET', `${ATTR.path}/attr/${ATTR.name}`);
+    const directRates = new Map<number, number>();
     if (check.status !== 200) throw new Error(`attr GET: ${check.status} ${check.body.toString()}`);
     for (const connections of PLAN.concurrency) {
       // Warm-up, then the measured run.
@@ -203,17 +204,44 @@ async function getPhase(): Promise<void> {
       result({ name: `get_attr_c${connections}_gateway_p99`, value: run.latency.p99, unit: 'ms' });
       result({ name: `get_attr_c${connections}_direct`, value: directRate, unit: 'calls/s' });
       result({ name: `get_attr_c${connections}_ratio`, value: gatewayRate / directRate, unit: 'x', target: '>= 0.5', ok: gatewayRate / directRate >= 0.5 });
+      directRates.set(connections, directRate);
     }
     // Contrast: HTTP Basic pays a scrypt check per request.
     const basic = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
     const run = await autocannon({ url, connections: 16, duration: Math.min(3, PLAN.getSeconds), headers: { authorization: basic }, servername: 'localhost' });
     result({ name: 'get_attr_c16_basic_auth', value: run['2xx'] / run.duration, unit: 'req/s', note: 'HTTP Basic, scrypt N=16384 per request' });
+    // Where the gap to the bus is: the same reads from a gateway serving plain HTTP (--no-tls, as
+    // behind a TLS-terminating proxy), against the direct rates measured above.
+    await plainHttpRates(url.replace(gw.url, ''), directRates);
   } finally {
     direct.disconnect();
     await stop(gw);
     await stop(simChild);
   }
   if (args.profile) await profileSummary('get', 'CPU profile of the gateway during the attribute GET runs');
+}
+
+async function plainHttpRates(path: string, directRates: ReadonlyMap<number, number>): Promise<void> {
+  const gw = await gateway({ flags: ['--no-tls'] });
+  try {
+    const answer = await fetch(`${gw.url}/login`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ data: [USER, PASSWORD] }),
+    });
+    const token = ((await answer.json()) as { token?: string }).token;
+    if (!token) throw new Error(`plain HTTP login: ${answer.status}`);
+    for (const connections of QUICK ? [16] : PLAN.concurrency) {
+      const options = { url: `${gw.url}${path}`, connections, headers: { 'x-auth-token': token } };
+      if (PLAN.warmUp) await autocannon({ ...options, duration: 1 });
+      const run = await autocannon({ ...options, duration: PLAN.getSeconds });
+      if (run.non2xx > 0 || run.errors > 0) note(`WARNING: ${run.non2xx} non-2xx and ${run.errors} errors (plain HTTP, ${connections} connections)`);
+      const rate = run['2xx'] / run.duration;
+      result({ name: `get_attr_c${connections}_plain_http`, value: rate, unit: 'req/s', note: '--no-tls' });
+      const direct = directRates.get(connections);
+      if (direct) result({ name: `get_attr_c${connections}_plain_http_ratio`, value: rate / direct, unit: 'x', note: 'against the direct rate above' });
+    }
+  } finally {
+    await stop(gw);
+  }
 }
 
 async function wsPhase(): Promise<void> {
@@ -260,6 +288,7 @@ async function memoryPhase(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const idle = await memoryOf(gw.pid);
     result({ name: 'rss_idle', value: mb(idle.rss), unit: 'MB', target: '<= 60', ok: mb(idle.rss) <= 60 });
+    result({ name: 'rss_idle_anon', value: mb(idle.anon), unit: 'MB', note: 'RssAnon: without the mapped node binary and libraries' });
     const client = gatewayClient(gw.url, ca);
     const token = await login(client, USER, PASSWORD);
     // The users-file backend's scrypt (N=16384, r=8) takes 16 MiB of native memory for the check,
@@ -278,6 +307,23 @@ async function memoryPhase(): Promise<void> {
     result({ name: 'rss_after_requests', value: mb(after.rss), unit: 'MB', note: `${PLAN.requests} GET attr, 16 connections, +2 s` });
     result({ name: 'rss_growth_requests', value: mb(after.rss - idle.rss), unit: 'MB', target: '<= 10', ok: mb(after.rss - idle.rss) <= 10, note: 'from rss_idle' });
     result({ name: 'rss_growth_requests_after_login', value: mb(after.rss - loggedIn.rss), unit: 'MB', note: 'from rss_after_login' });
+    // V8's memory reducer gives free heap pages back some seconds after the load stops (it
+    // waits for a quiet allocation rate); what the daemon keeps once a burst is over is this
+    // figure: sampled every 0.5 s until it is back within 10 MB of idle or settleSeconds pass.
+    // Not in --quick (it would not fit in 60 s).
+    if (PLAN.settleSeconds > 0) {
+      const waitFrom = performance.now();
+      let settled = await memoryOf(gw.pid);
+      while (mb(settled.rss - idle.rss) > 10 && performance.now() - waitFrom < PLAN.settleSeconds * 1000) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        settled = await memoryOf(gw.pid);
+      }
+      const waited = 2 + (performance.now() - waitFrom) / 1000;
+      const settledGrowth = mb(settled.rss - idle.rss);
+      result({ name: 'rss_after_requests_settled', value: mb(settled.rss), unit: 'MB', note: `+${waited.toFixed(1)} s after the requests` });
+      result({ name: 'rss_settle_seconds', value: waited, unit: 's', note: `until within 10 MB of idle, at most +${2 + PLAN.settleSeconds} s` });
+      result({ name: 'rss_growth_requests_settled', value: settledGrowth, unit: 'MB', target: '<= 10', ok: settledGrowth <= 10, note: 'from rss_idle' });
+    }
 
     // A real image: a tar with a MANIFEST the simulated software manager accepts.
     const stage = join(dir, 'stage');
@@ -321,6 +367,10 @@ async function startupPhase(): Promise<void> {
 
 try {
   note(`machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 1024 ** 3).toFixed(0)} GB RAM, Node ${process.version}${QUICK ? ', --quick' : ''}`);
+  const unitEnv = Object.entries(await unitEnvironment()).map(([key, value]) => `${key}=${value}`).join(' ');
+  note(process.env.BENCH_GATEWAY_UNIT_ENV === '0'
+    ? 'gateway environment: Node and glibc defaults (BENCH_GATEWAY_UNIT_ENV=0)'
+    : `gateway environment from systemd/bmc-rest-gateway.service: ${unitEnv || '(none)'}`);
   const phases: Array<[string, () => Promise<void>]> = [
     ['enumerate', enumeratePhase], ['get', getPhase], ['ws', wsPhase], ['memory', memoryPhase], ['startup', startupPhase],
   ];

@@ -114,7 +114,30 @@ export interface GatewayChild extends Child {
   readonly sinceProcessStartMs: number | undefined;
 }
 
+/** The repository (build/..), for systemd/. */
+const REPO_DIR = join(BUILD_DIR, '..');
+
+/**
+ * The `Environment=` settings of the shipped service unit (memory tuning of
+ * Node and glibc), so that the bench measures the daemon as a BMC runs it.
+ * Values are `KEY=VALUE` words, optionally double-quoted, as systemd reads them.
+ */
+export async function unitEnvironment(): Promise<Record<string, string>> {
+  const unit = await readFile(join(REPO_DIR, 'systemd/bmc-rest-gateway.service'), 'utf8');
+  const env: Record<string, string> = {};
+  for (const [, assignments = ''] of unit.matchAll(/^Environment=(.*)$/gm)) {
+    for (const [, quoted, bare] of assignments.matchAll(/"([^"]*)"|(\S+)/g)) {
+      const word = quoted ?? bare ?? '';
+      const eq = word.indexOf('=');
+      if (eq > 0) env[word.slice(0, eq)] = word.slice(eq + 1);
+    }
+  }
+  return env;
+}
+
 export async function startGatewayChild(options: GatewayChildOptions): Promise<GatewayChild> {
+  // BENCH_GATEWAY_UNIT_ENV=0: run with Node's and glibc's defaults instead of the unit's settings.
+  const env = process.env.BENCH_GATEWAY_UNIT_ENV === '0' ? process.env : { ...process.env, ...(await unitEnvironment()) };
   const nodeFlags = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
   // BENCH_GATEWAY_NODE_FLAGS: V8/Node flags for the gateway only (e.g. --max-semi-space-size=1).
   nodeFlags.push(...(process.env.BENCH_GATEWAY_NODE_FLAGS ?? '').split(' ').filter(Boolean));
@@ -129,7 +152,7 @@ export async function startGatewayChild(options: GatewayChildOptions): Promise<G
     '--auth-backend', 'users-file', '--users-file', options.usersFile,
     '--image-dir', options.imageDir, '--dump-dir', options.dumpDir,
     ...(options.extraFlags ?? []),
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  ], { stdio: ['ignore', 'pipe', 'pipe'], env });
   const stop = stopper(child);
   try {
     const { match, output } = await watch(child, /^LISTENING (\S+)$/, 'gateway');
@@ -157,10 +180,12 @@ export interface Memory {
   /** kB */
   readonly rss: number;
   readonly hwm: number;
+  /** Anonymous memory: the process's own, without the mapped node binary and libraries. */
+  readonly anon: number;
 }
 
 export async function memoryOf(pid: number): Promise<Memory> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { rss: field('VmRSS'), hwm: field('VmHWM') };
+  return { rss: field('VmRSS'), hwm: field('VmHWM'), anon: field('RssAnon') };
 }

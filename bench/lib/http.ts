@@ -22,11 +22,14 @@ export interface Answer {
   readonly body: Buffer;
 }
 
-export function send(client: GatewayClient, method: string, path: string, options: { headers?: Record<string, string>; body?: Buffer | string } = {}): Promise<Answer> {
+type Body = Buffer | string | { pipe(to: NodeJS.WritableStream): unknown };
+
+/** One request; a stream body (a file) is piped, so it is never held in memory. */
+function exchange(client: GatewayClient, method: string, path: string, headers: Record<string, string>, body?: Body): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = request({
       host: client.url.hostname, port: client.url.port, path, method, agent: client.agent,
-      headers: { ...(client.token ? { 'x-auth-token': client.token } : {}), ...options.headers },
+      headers: { ...(client.token ? { 'x-auth-token': client.token } : {}), ...headers },
     }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -34,8 +37,13 @@ export function send(client: GatewayClient, method: string, path: string, option
       res.on('error', reject);
     });
     req.on('error', reject);
-    req.end(options.body);
+    if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) req.end(body);
+    else body.pipe(req);
   });
+}
+
+export function send(client: GatewayClient, method: string, path: string, options: { headers?: Record<string, string>; body?: Buffer | string } = {}): Promise<Answer> {
+  return exchange(client, method, path, options.headers ?? {}, options.body);
 }
 
 /** POST /login; the token goes on every later request as X-Auth-Token (what openbmctool and scripts do). */
@@ -52,17 +60,6 @@ export async function login(client: GatewayClient, user: string, password: strin
 /** Streams a file as the raw body of POST /upload/image. */
 export async function upload(client: GatewayClient, file: string): Promise<Answer> {
   const size = (await stat(file)).size;
-  return new Promise((resolve, reject) => {
-    const req = request({
-      host: client.url.hostname, port: client.url.port, path: '/upload/image', method: 'POST', agent: client.agent,
-      headers: { 'x-auth-token': client.token, 'content-type': 'application/octet-stream', 'content-length': String(size) },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    createReadStream(file).pipe(req);
-  });
+  return exchange(client, 'POST', '/upload/image',
+    { 'content-type': 'application/octet-stream', 'content-length': String(size) }, createReadStream(file));
 }

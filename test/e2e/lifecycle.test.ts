@@ -16,7 +16,8 @@ import { connect as netConnect } from 'node:net';
 import test from 'ava';
 import { startCli } from '../helpers/cli.js';
 import { requestHeaders } from '../helpers/cli-auth.js';
-import { startCliWorld, watchForCall } from '../helpers/cli-world.js';
+import { watchCalls } from '../helpers/bus-monitor.js';
+import { startCliWorld } from '../helpers/cli-world.js';
 import { connectSubscriber } from '../helpers/ws-client.js';
 
 const ECHO = '/xyz/openbmc_project/test/echo';
@@ -72,7 +73,7 @@ test('SIGTERM: the in-flight request is answered, subscribers get 1001, new conn
 
   const subscriber = await connectSubscriber(url, ca, { headers: requestHeaders() });
   await subscriber.setFilter({ paths: ['/xyz/openbmc_project/state'] });
-  const slow = await watchForCall(w.bus.address, 'Slow');
+  const slow = await watchCalls(w.bus.address, ['Slow']);
   t.teardown(() => slow.stop());
 
   const answer = postKeepAlive(url, ca, `${ECHO}/action/Slow`, { data: [800] });
@@ -101,7 +102,7 @@ test('SIGTERM: a request still running after shutdown-timeout-ms is cut, exit 0'
   t.teardown(() => cli.stop());
   const url = await cli.listening;
   const ca = await w.certificate();
-  const hang = await watchForCall(w.bus.address, 'Hang');
+  const hang = await watchCalls(w.bus.address, ['Hang']);
   t.teardown(() => hang.stop());
 
   const answer = postKeepAlive(url, ca, `${ECHO}/action/Hang`, { data: [] });

@@ -23,6 +23,7 @@ import { MAPPER_BUS_NAME, MAPPER_INTERFACE, MAPPER_PATH } from '../../fixtures/m
 import { HOST_BUS_NAME } from '../../fixtures/services/state-host.js';
 import { TEST_BUS_NAME, TEST_HUNG_PATH } from '../../fixtures/services/test-service.js';
 import { TEST_VALUES_INTERFACE, TEST_VALUES_PATH } from '../../fixtures/services/test-values.js';
+import { watchCalls } from '../helpers/bus-monitor.js';
 import { startCli } from '../helpers/cli.js';
 import { cliAuthFlags } from '../helpers/cli-auth.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
@@ -815,7 +816,7 @@ test('a verb no route has (TRACE): 405 with Allow once authenticated, 401 before
 // of everything) could otherwise take on a loaded 2-core machine.
 test.serial('a hung service: its reads get 504 at the deadline, other reads are answered meanwhile', async (t) => {
   // In flight means: the gateway's calls to the hung object are on the bus (a monitor sees them).
-  const monitor = await watchCalls(h.bus.address, TEST_HUNG_PATH, ['GetAll', 'Get']);
+  const monitor = await watchCalls(h.bus.address, ['GetAll', 'Get'], TEST_HUNG_PATH);
   t.teardown(() => monitor.stop());
   const started = performance.now();
   let hungAnswered = false;
@@ -874,32 +875,3 @@ test('the built CLI (node build/src/main.js) on the same bus answers as the harn
   t.is((await client.as(null).get(HOST)).status, 401);
   t.deepEqual(await cli.stop(), { code: 0, signal: null }, cli.stderr());
 });
-
-/**
- * A D-Bus monitor that resolves `seen` once every one of `members` has been
- * called on `objectPath` by anyone: proof that requests are in flight.
- */
-async function watchCalls(address: string, objectPath: string, members: readonly string[]): Promise<{ seen: Promise<void>; stop(): void }> {
-  const monitor = connect(address);
-  monitor.on('error', () => undefined);
-  await waitForConnect(monitor);
-  // A monitor must never answer: claim every call so dbus-next does not reply UnknownMethod.
-  monitor.addMethodHandler(() => true);
-  const waiting = new Set(members);
-  const seen = new Promise<void>((resolve) => {
-    monitor.on('message', (msg: dbus.Message) => {
-      if (msg.type !== dbus.MessageType.METHOD_CALL || msg.path !== objectPath || msg.member === undefined) return;
-      waiting.delete(msg.member);
-      if (waiting.size === 0) resolve();
-    });
-  });
-  await monitor.call(new dbus.Message({
-    destination: 'org.freedesktop.DBus',
-    path: '/org/freedesktop/DBus',
-    interface: 'org.freedesktop.DBus.Monitoring',
-    member: 'BecomeMonitor',
-    signature: 'asu',
-    body: [[`type='method_call',path='${objectPath}'`], 0],
-  }));
-  return { seen, stop: () => monitor.disconnect() };
-}

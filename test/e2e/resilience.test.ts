@@ -10,12 +10,11 @@
  */
 import { connect as tlsConnect } from 'node:tls';
 import test from 'ava';
-import dbus from 'dbus-next';
 import { MAPPER_BUS_NAME } from '../../fixtures/mapper/service.js';
 import { TEST_BUS_NAME } from '../../fixtures/services/test-service.js';
 import { INVALIDATION_RULES } from '../../src/bmc/introspection-cache.js';
 import { SUBSCRIPTION_RULES } from '../../src/ws/hub.js';
-import { BusMonitor } from '../helpers/bus-monitor.js';
+import { BusMonitor, matchRulesAtDaemon } from '../helpers/bus-monitor.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
 import type { Response } from '../helpers/http-client.js';
 import { TEST_USERS } from '../helpers/users.js';
@@ -367,22 +366,10 @@ test.serial('requests the HTTP parser refuses get the error envelope too, and th
 
 // ---- websocket churn ----------------------------------------------------------
 
-async function matchRulesAtDaemon(): Promise<number> {
-  const [stats] = await h.gateway.bus.call({
-    busName: 'org.freedesktop.DBus',
-    objectPath: '/org/freedesktop/DBus',
-    interfaceName: 'org.freedesktop.DBus.Debug.Stats',
-    member: 'GetConnectionStats',
-    signature: 's',
-    body: [h.gateway.bus.uniqueName],
-  });
-  return (stats as Record<string, dbus.Variant<number>>).MatchRules?.value ?? Number.NaN;
-}
-
 test.serial('200 websocket connect/disconnect cycles leak no match rule and no subscriber', async (t) => {
   const subscriptions = h.gateway.subscriptions;
   await bounded(subscriptions.whenIdle(), 10_000, 'idle');
-  const baseline = { daemon: await matchRulesAtDaemon(), held: h.gateway.bus.matchRules.size };
+  const baseline = { daemon: await matchRulesAtDaemon(h.gateway.bus), held: h.gateway.bus.matchRules.size };
   const auth = { headers: { 'x-auth-token': token } };
   const open = () => connectSubscriber(h.gateway.url, h.gateway.certificate, auth);
   for (let round = 0; round < 20; round++) {
@@ -432,6 +419,6 @@ test.serial('200 websocket connect/disconnect cycles leak no match rule and no s
   t.is(h.gateway.bus.matchRules.size, baseline.held);
   // InterfacesAdded/Removed are shared with the caches, which hold them for good.
   for (const rule of SUBSCRIPTION_RULES.filter((r) => !INVALIDATION_RULES.includes(r))) t.false(h.gateway.bus.matchRules.has(rule));
-  t.is(await matchRulesAtDaemon(), baseline.daemon);
+  t.is(await matchRulesAtDaemon(h.gateway.bus), baseline.daemon);
   await alive(t);
 });

@@ -9,6 +9,7 @@ import dbus from 'dbus-next';
 import { connect } from '../../fixtures/dbus-daemon.js';
 import { waitForConnect } from '../../fixtures/lib/bus-call.js';
 import { SUBSCRIPTION_RULES } from '../../src/ws/hub.js';
+import { matchRulesAtDaemon } from '../helpers/bus-monitor.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
 import type { Credentials } from '../helpers/http-client.js';
 import { TEST_USERS } from '../helpers/users.js';
@@ -75,18 +76,6 @@ async function emitter(h: Harness) {
     },
     close: () => bus.disconnect(),
   };
-}
-
-async function matchRulesAtDaemon(h: Harness): Promise<number> {
-  const [stats] = await h.gateway.bus.call({
-    busName: 'org.freedesktop.DBus',
-    objectPath: '/org/freedesktop/DBus',
-    interfaceName: 'org.freedesktop.DBus.Debug.Stats',
-    member: 'GetConnectionStats',
-    signature: 's',
-    body: [h.gateway.bus.uniqueName],
-  });
-  return (stats as Record<string, dbus.Variant<number>>).MatchRules?.value ?? Number.NaN;
 }
 
 let main: Harness;
@@ -325,13 +314,13 @@ test.serial('50 concurrent clients each receive every event of a burst, in order
 test.serial('no match rule leaks after 200 connect/disconnect cycles', async (t) => {
   const subscriptions = main.gateway.subscriptions;
   await bounded(subscriptions.whenIdle(), 10_000, 'idle');
-  const baseline = { daemon: await matchRulesAtDaemon(main), held: main.gateway.bus.matchRules.size };
+  const baseline = { daemon: await matchRulesAtDaemon(main.gateway.bus), held: main.gateway.bus.matchRules.size };
   t.false(main.gateway.bus.matchRules.has(SUBSCRIPTION_RULES[0] ?? ''));
 
   const during = track(await open(main));
   await during.setFilter({});
   t.true(main.gateway.bus.matchRules.has(SUBSCRIPTION_RULES[0] ?? ''));
-  t.true((await matchRulesAtDaemon(main)) > baseline.daemon);
+  t.true((await matchRulesAtDaemon(main.gateway.bus)) > baseline.daemon);
   await during.close();
 
   // 20 rounds of 10 at once, ending in every way a client can end.
@@ -366,7 +355,7 @@ test.serial('no match rule leaks after 200 connect/disconnect cycles', async (t)
   t.is(subscriptions.connections, 0);
   t.is(main.gateway.bus.matchRules.size, baseline.held);
   t.false(main.gateway.bus.matchRules.has(SUBSCRIPTION_RULES[0] ?? ''));
-  t.is(await matchRulesAtDaemon(main), baseline.daemon);
+  t.is(await matchRulesAtDaemon(main.gateway.bus), baseline.daemon);
 });
 
 test.serial('a slow reader is closed with 1008; the connection cap answers 503', async (t) => {

@@ -11,6 +11,7 @@
 import dbus from 'dbus-next';
 import { connect } from '../../fixtures/dbus-daemon.js';
 import { waitForConnect } from '../../fixtures/lib/bus-call.js';
+import type { BusConnection } from '../../src/dbus/bus.js';
 
 export interface MonitoredMessage {
   readonly type: 'call' | 'return' | 'error' | 'signal';
@@ -91,4 +92,56 @@ export class BusMonitor {
   stop(): void {
     this.#bus.disconnect();
   }
+}
+
+/**
+ * Resolves `seen` once every one of `members` has been called (by anyone;
+ * on `objectPath` only, if given): proof that a request is now in flight
+ * inside the gateway, without sleeping. A monitor of its own, so that it sees
+ * calls of every connection.
+ */
+export async function watchCalls(
+  address: string,
+  members: readonly string[],
+  objectPath?: string,
+): Promise<{ seen: Promise<void>; stop(): void }> {
+  const monitor = connect(address);
+  monitor.on('error', () => undefined);
+  await waitForConnect(monitor);
+  // A monitor must never answer: claim every call so dbus-next does not reply "UnknownMethod".
+  monitor.addMethodHandler(() => true);
+  const waiting = new Set(members);
+  const seen = new Promise<void>((resolve) => {
+    monitor.on('message', (msg: dbus.Message) => {
+      if (msg.type !== dbus.MessageType.METHOD_CALL || msg.member === undefined) return;
+      if (objectPath !== undefined && msg.path !== objectPath) return;
+      waiting.delete(msg.member);
+      if (waiting.size === 0) resolve();
+    });
+  });
+  const rule = ["type='method_call'"];
+  if (objectPath !== undefined) rule.push(`path='${objectPath}'`);
+  if (members.length === 1) rule.push(`member='${members[0]}'`);
+  await monitor.call(new dbus.Message({
+    destination: 'org.freedesktop.DBus',
+    path: '/org/freedesktop/DBus',
+    interface: 'org.freedesktop.DBus.Monitoring',
+    member: 'BecomeMonitor',
+    signature: 'asu',
+    body: [[rule.join(',')], 0],
+  }));
+  return { seen, stop: () => monitor.disconnect() };
+}
+
+/** How many match rules the bus daemon holds for the connection `bus` (Debug.Stats, as the private bus allows). */
+export async function matchRulesAtDaemon(bus: BusConnection): Promise<number> {
+  const [stats] = await bus.call({
+    busName: 'org.freedesktop.DBus',
+    objectPath: '/org/freedesktop/DBus',
+    interfaceName: 'org.freedesktop.DBus.Debug.Stats',
+    member: 'GetConnectionStats',
+    signature: 's',
+    body: [bus.uniqueName],
+  });
+  return (stats as Record<string, dbus.Variant<number>>).MatchRules?.value ?? Number.NaN;
 }

@@ -8,10 +8,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
-import dbus from 'dbus-next';
 import { startSimulatedBmc, type SimulatedBmc } from '../../fixtures/bmc.js';
-import { connect, startPrivateBus, type PrivateBus } from '../../fixtures/dbus-daemon.js';
-import { waitForConnect } from '../../fixtures/lib/bus-call.js';
+import { startPrivateBus, type PrivateBus } from '../../fixtures/dbus-daemon.js';
 import { cliAuthFlags } from './cli-auth.js';
 
 export interface CliWorld {
@@ -49,31 +47,4 @@ export async function startCliWorld(t: ExecutionContext): Promise<CliWorld> {
     certificate: () => readFile(join(dir, 'cert.pem'), 'utf8'),
     cleanup: (fn) => cleanups.push(fn),
   };
-}
-
-/**
- * Resolves when some connection on the bus sends a method call named
- * `member` (a D-Bus monitor, BecomeMonitor): proof that a request is now in
- * flight inside the gateway, without sleeping.
- */
-export async function watchForCall(address: string, member: string): Promise<{ seen: Promise<void>; stop(): void }> {
-  const monitor = connect(address);
-  monitor.on('error', () => undefined);
-  await waitForConnect(monitor);
-  // A monitor must never answer: claim every call so dbus-next does not reply "UnknownMethod".
-  monitor.addMethodHandler(() => true);
-  const seen = new Promise<void>((resolve) => {
-    monitor.on('message', (msg: dbus.Message) => {
-      if (msg.type === dbus.MessageType.METHOD_CALL && msg.member === member) resolve();
-    });
-  });
-  await monitor.call(new dbus.Message({
-    destination: 'org.freedesktop.DBus',
-    path: '/org/freedesktop/DBus',
-    interface: 'org.freedesktop.DBus.Monitoring',
-    member: 'BecomeMonitor',
-    signature: 'asu',
-    body: [[`type='method_call',member='${member}'`], 0],
-  }));
-  return { seen, stop: () => monitor.disconnect() };
 }

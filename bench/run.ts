@@ -12,6 +12,10 @@
  * `node --cpu-prof` and prints where their CPU time went (the profiler costs
  * a few percent, so the figures of a --profile run are slightly pessimistic).
  *
+ * The gateway runs with the `Environment=` lines of systemd/bmc-rest-gateway.service
+ * (memory settings), as on a BMC; BENCH_GATEWAY_UNIT_ENV=0 runs it with Node's
+ * defaults, BENCH_GATEWAY_NODE_FLAGS adds flags, BENCH_GATEWAY_MAIN runs another build.
+ *
  * Authentication: the bench logs in once (POST /login) and sends the session
  * token as X-Auth-Token, as openbmctool and scripts do. HTTP Basic checks the
  * password (scrypt, 2 at a time) on every request; its rate is printed too,

@@ -195,8 +195,8 @@ async function getPhase(): Promise<void> {
     const token = await login(client, USER, PASSWORD);
     const url = `${gw.url}${ATTR.path}/attr/${ATTR.name}`;
     const check = await send(client, 'GET', `${ATTR.path}/attr/${ATTR.name}`);
-    const directRates = new Map<number, number>();
     if (check.status !== 200) throw new Error(`attr GET: ${check.status} ${check.body.toString()}`);
+    const directRates = new Map<number, number>();
     for (const connections of PLAN.concurrency) {
       // Warm-up, then the measured run.
       if (PLAN.warmUp) await autocannon({ url, connections, duration: 1, headers: { 'x-auth-token': token }, servername: 'localhost' });

@@ -146,8 +146,9 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   };
   const flagOrEnv = (name: string): boolean => {
     if (values[name] === true) return true;
-    const fromEnv = OPTIONS[name]?.env ? env[OPTIONS[name].env] : undefined;
-    if (fromEnv !== undefined && fromEnv !== '') return fromEnv === '1' || fromEnv === 'true';
+    const variable = OPTIONS[name]?.env;
+    const fromEnv = variable ? env[variable] : undefined;
+    if (variable && fromEnv !== undefined && fromEnv !== '') return switchValue(name, variable, fromEnv);
     return file?.values.get(name) === true;
   };
   const config: Config = namingSources(sources, () => ({
@@ -204,6 +205,18 @@ function integer(name: string, text: string, min: number, max: number): number {
   const value = Number(text);
   if (value < min || value > max) throw new ConfigError(`--${name}: expected ${min}..${max}, got ${value}`);
   return value;
+}
+
+/**
+ * An on/off switch set through the environment: the words systemd and shells
+ * use, in any case. Anything else is refused rather than read as "off", so a
+ * typo such as BMC_GATEWAY_NO_TLS=yes! cannot silently keep TLS on or off.
+ */
+function switchValue(name: string, variable: string, text: string): boolean {
+  const word = text.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(word)) return true;
+  if (['0', 'false', 'no', 'off'].includes(word)) return false;
+  throw new ConfigError(`--${name}: expected 1, true, yes, on or 0, false, no, off, got '${text}' (set by environment variable ${variable})`);
 }
 
 function nonEmpty(name: string, text: string): string {

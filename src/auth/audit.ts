@@ -49,6 +49,6 @@ export class AuditLog {
   }
 
   record(entry: AuditEntry): void {
-    this.#log.info(auditLine(entry, this.#now()));
+    this.#log.audit(auditLine(entry, this.#now()));
   }
 }

@@ -93,6 +93,24 @@ test('switches: the file can set them, a flag or the environment overrides', (t)
   t.false(loadConfig(['--config', on], {}).config.tls);
 });
 
+const switchWords: Array<[string, boolean]> = [
+  ['1', true], ['true', true], ['TRUE', true], ['yes', true], ['On', true], [' on ', true],
+  ['0', false], ['false', false], ['no', false], ['OFF', false],
+];
+for (const [word, on] of switchWords) {
+  test(`switch in the environment: '${word}' is ${on ? 'on' : 'off'}`, (t) => {
+    t.is(loadConfig([], { BMC_GATEWAY_REQUEST_LOG: word }).config.requestLog, on);
+    t.is(loadConfig([], { BMC_GATEWAY_NO_TLS: word }).config.tls, !on);
+  });
+}
+
+for (const word of ['maybe', 'y', '2', 'enable', 'yes!']) {
+  test(`switch in the environment refused: '${word}', naming the variable`, (t) => {
+    const error = t.throws(() => loadConfig([], { BMC_GATEWAY_NO_TLS: word }), { instanceOf: ConfigError });
+    t.is(error?.message, `--no-tls: expected 1, true, yes, on or 0, false, no, off, got '${word}' (set by environment variable BMC_GATEWAY_NO_TLS)`);
+  });
+}
+
 test('the config file can be named by the environment', (t) => {
   const path = configFile({ port: 2001 });
   t.is(loadConfig([], { BMC_GATEWAY_CONFIG: path }).config.port, 2001);

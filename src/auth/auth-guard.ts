@@ -52,6 +52,14 @@ export class AuthGuard implements RequestGuard {
     return principal;
   }
 
+  onSessionEnd(sessionToken: string, listener: () => void): () => void {
+    return this.#deps.sessions.onEnd(sessionToken, listener);
+  }
+
+  useSession(sessionToken: string): boolean {
+    return this.#deps.sessions.lookup(sessionToken) !== undefined;
+  }
+
   decide(principal: Principal, action: GuardedAction): Decision {
     return decide(this.#deps.policy, principal.role, action);
   }
@@ -84,7 +92,11 @@ export class AuthGuard implements RequestGuard {
     const verdict = this.#csrf(req, via, session);
     if (!verdict.pass) throw new GatewayError(403, `Cross-site request refused: ${verdict.reason}`);
     const role = await this.#deps.roles.roleOf(user);
-    return { user, role, via, ...(verdict.acceptProtocol !== undefined ? { acceptProtocol: verdict.acceptProtocol } : {}) };
+    return {
+      user, role, via,
+      ...(verdict.acceptProtocol !== undefined ? { acceptProtocol: verdict.acceptProtocol } : {}),
+      ...(session ? { sessionToken: session.token } : {}),
+    };
   }
 
   /** `POST /login`: a new session, or 401/429. */

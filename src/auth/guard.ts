@@ -19,6 +19,11 @@ export interface Principal {
    * socket whose server picked none of the offered protocols).
    */
   readonly acceptProtocol?: string;
+  /**
+   * The session token, when the request came with one (cookie or
+   * X-Auth-Token): a websocket lives only as long as its session.
+   */
+  readonly sessionToken?: string;
 }
 
 /** What a request wants to do, in the policy's vocabulary. */
@@ -40,4 +45,11 @@ export interface RequestGuard {
    * privileges"); resolves with who is asking.
    */
   check(req: IncomingMessage, action: GuardedAction): Promise<Principal>;
+  /** Calls `listener` once when the session ends (logout, idle, eviction); returns the cancel. */
+  onSessionEnd(sessionToken: string, listener: () => void): () => void;
+  /**
+   * Marks the session as in use now, as a request would (an open websocket
+   * that answers pings is a client still there); false if it has ended.
+   */
+  useSession(sessionToken: string): boolean;
 }

@@ -13,6 +13,9 @@
  *   out its own sessions;
  * - a store at `maxSessions` (several accounts together) loses the least
  *   recently used session of anybody, which is the one most likely abandoned.
+ *
+ * Whatever ends a session (logout, idle, eviction) tells the listeners
+ * registered with `onEnd`: websockets opened with the session close then.
  */
 import { randomToken } from './tokens.js';
 
@@ -39,6 +42,8 @@ export interface SessionOptions {
 export class SessionStore {
   /** Iteration order is least recently used first: lookups re-insert. */
   readonly #sessions = new Map<string, Session>();
+  /** token → what to do when that session ends. */
+  readonly #endListeners = new Map<string, Set<() => void>>();
   readonly #options: SessionOptions;
   readonly #now: () => number;
 
@@ -85,7 +90,34 @@ export class SessionStore {
 
   /** Logout. */
   remove(token: string): boolean {
-    return this.#sessions.delete(token);
+    const removed = this.#sessions.delete(token);
+    this.#ended(token);
+    return removed;
+  }
+
+  /**
+   * Calls `listener` once when the session ends, however it ends (at once if
+   * it already has). Returns the function that unregisters it.
+   */
+  onEnd(token: string, listener: () => void): () => void {
+    if (!this.#sessions.has(token)) {
+      listener();
+      return () => undefined;
+    }
+    let listeners = this.#endListeners.get(token);
+    if (!listeners) this.#endListeners.set(token, (listeners = new Set()));
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0 && this.#endListeners.get(token) === listeners) this.#endListeners.delete(token);
+    };
+  }
+
+  #ended(token: string): void {
+    const listeners = this.#endListeners.get(token);
+    if (!listeners) return;
+    this.#endListeners.delete(token);
+    for (const listener of listeners) listener();
   }
 
   #expired(session: Session, now: number): boolean {
@@ -102,5 +134,6 @@ export class SessionStore {
   #evict(session: Session, reason: 'idle' | 'user-cap' | 'cap'): void {
     this.#sessions.delete(session.token);
     this.#options.onEvict?.(session, reason);
+    this.#ended(session.token);
   }
 }

@@ -9,6 +9,11 @@
  * with the usual JSON error envelope, after which the socket is closed;
  * phosphor-rest-server upgraded first and closed after, so clients saw a
  * successful handshake.
+ *
+ * A websocket opened with a session (cookie or X-Auth-Token) lives as long
+ * as the session: logout, eviction or idle expiry closes it (1008 "session
+ * ended"), and while it is open and answering pings it keeps the session in
+ * use, as requests do. One opened with Basic credentials has no session.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -24,7 +29,7 @@ import { writeJson } from '../http/json-text.js';
 import { SECURITY_HEADERS } from '../http/security-headers.js';
 import type { Logger } from '../log.js';
 import { type EventSink, EventHub } from './hub.js';
-import { CLOSE_GOING_AWAY, Subscription, type SubscriptionLimits } from './subscribe.js';
+import { CLOSE_GOING_AWAY, CLOSE_POLICY, Subscription, type SubscriptionLimits } from './subscribe.js';
 
 export interface SubscribeOptions extends SubscriptionLimits {
   /** Ping every this many ms; a peer silent for a whole interval after a ping is dropped. */
@@ -61,6 +66,8 @@ export class SubscribeService {
   /** Sockets that passed the checks and hold a connection slot. */
   readonly #sockets = new Set<Duplex>();
   readonly #subscriptions = new Set<Subscription>();
+  /** The session each session-authenticated subscription belongs to. */
+  readonly #sessionOf = new Map<Subscription, string>();
   /** Match-rule releases still running after their socket closed. */
   readonly #leaving = new Set<Promise<void>>();
   readonly #idleWaiters: Array<() => void> = [];
@@ -160,7 +167,10 @@ export class SubscribeService {
     // One cleanup for every outcome from here on: the socket closing.
     socket.once('close', () => {
       this.#sockets.delete(socket);
-      if (slot.subscription) this.#subscriptions.delete(slot.subscription);
+      if (slot.subscription) {
+        this.#subscriptions.delete(slot.subscription);
+        this.#sessionOf.delete(slot.subscription);
+      }
       if (this.#subscriptions.size === 0) this.#stopHeartbeat();
       const leaving: Promise<void> = joining.then((leave) => leave(), () => undefined)
         .catch((err: unknown) => this.#log.warning(`subscribe: releasing match rules failed: ${String(err)}`))
@@ -182,6 +192,16 @@ export class SubscribeService {
       const subscription = new Subscription(ws, this.#options, this.#log, label);
       slot.subscription = subscription;
       this.#subscriptions.add(subscription);
+      const token = principal.sessionToken;
+      if (token !== undefined) {
+        this.#sessionOf.set(subscription, token);
+        // Registered after the 101: a session that ended meanwhile closes the socket at once.
+        const unbind = this.#guard.onSessionEnd(token, () => {
+          this.#log.info(`subscribe: ${label}: session ended, closing`);
+          subscription.close(CLOSE_POLICY, 'session ended');
+        });
+        ws.once('close', unbind);
+      }
       this.#startHeartbeat();
       this.#log.debug(`subscribe: ${label} connected`);
       ws.once('close', (code) => this.#log.debug(`subscribe: ${label} disconnected (${code})`));
@@ -215,7 +235,14 @@ export class SubscribeService {
 
   #startHeartbeat(): void {
     this.#heartbeat ??= setInterval(() => {
-      for (const subscription of this.#subscriptions) subscription.heartbeat();
+      for (const subscription of this.#subscriptions) {
+        // A peer still answering pings is still there: its session stays in use (or, if it has
+        // ended meanwhile, the session's end listener closes the socket).
+        if (subscription.heartbeat()) {
+          const token = this.#sessionOf.get(subscription);
+          if (token !== undefined) this.#guard.useSession(token);
+        }
+      }
     }, this.#options.pingIntervalMs);
   }
 

@@ -69,17 +69,21 @@ export class Subscription implements EventSink {
     this.#ws.send(text);
   }
 
-  /** One heartbeat tick: terminate a peer silent since the last ping, else ping again. */
-  heartbeat(): void {
-    if (this.#ws.readyState !== WebSocket.OPEN) return;
+  /**
+   * One heartbeat tick: terminate a peer silent since the last ping, else
+   * ping again. True when the peer is still there (answered since the last tick).
+   */
+  heartbeat(): boolean {
+    if (this.#closing || this.#ws.readyState !== WebSocket.OPEN) return false;
     if (!this.#alive) {
       this.#log.info(`subscribe: ${this.#label}: no pong, connection dropped`);
       this.#closing = true;
       this.#ws.terminate();
-      return;
+      return false;
     }
     this.#alive = false;
     this.#ws.ping();
+    return true;
   }
 
   /** Starts the closing handshake (ws destroys the socket if the peer never answers). */

@@ -117,3 +117,39 @@ test('a login sweeps idle sessions before evicting live ones', (t) => {
   t.deepEqual(evicted, ['a:idle']);
   t.truthy(store.lookup(b.token));
 });
+
+test('onEnd: told once when the session ends, however it ends', (t) => {
+  let now = 0;
+  const store = new SessionStore({ idleTimeoutMs: 100, maxSessions: 10, maxSessionsPerUser: 1, now: () => now });
+  const ended: string[] = [];
+  const watch = (session: Session, name: string) => store.onEnd(session.token, () => ended.push(name));
+
+  const loggedOut = store.create('a');
+  watch(loggedOut, 'logout');
+  store.remove(loggedOut.token);
+  store.remove(loggedOut.token);
+
+  const capped = store.create('b');
+  watch(capped, 'user-cap');
+  store.create('b');
+
+  const idle = store.create('c');
+  watch(idle, 'idle');
+  now = 100;
+  t.is(store.lookup(idle.token), undefined);
+  t.deepEqual(ended, ['logout', 'user-cap', 'idle']);
+});
+
+test('onEnd: an unknown or ended session is reported at once; unregistering stops it', (t) => {
+  const store = new SessionStore({ idleTimeoutMs: 100, maxSessions: 10, maxSessionsPerUser: 10 });
+  let told = 0;
+  store.onEnd('NoSuchSession', () => told++);
+  t.is(told, 1);
+  const session = store.create('a');
+  const cancel = store.onEnd(session.token, () => told++);
+  const kept = store.onEnd(session.token, () => (told += 10));
+  cancel();
+  store.remove(session.token);
+  t.is(told, 11);
+  kept();
+});

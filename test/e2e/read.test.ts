@@ -21,7 +21,7 @@ import { connect } from '../../fixtures/dbus-daemon.js';
 import { callMethod, setProperty, unwrapVariants, waitForConnect } from '../../fixtures/lib/bus-call.js';
 import { MAPPER_BUS_NAME, MAPPER_INTERFACE, MAPPER_PATH } from '../../fixtures/mapper/service.js';
 import { HOST_BUS_NAME } from '../../fixtures/services/state-host.js';
-import { TEST_BUS_NAME, TEST_HUNG_PATH } from '../../fixtures/services/test-service.js';
+import { ROUTE_WORDS, TEST_BUS_NAME, TEST_HUNG_PATH, TEST_NAMES_PATH } from '../../fixtures/services/test-service.js';
 import { TEST_VALUES_INTERFACE, TEST_VALUES_PATH } from '../../fixtures/services/test-values.js';
 import { watchCalls } from '../helpers/bus-monitor.js';
 import { startCli } from '../helpers/cli.js';
@@ -566,6 +566,16 @@ test('GET <path>/schema: the interfaces of every owner, with methods, signals an
   const hung = await get(`${TEST_HUNG_PATH}/schema`);
   t.is(hung.status, 200);
   t.deepEqual(hung.json.data['xyz.openbmc_project.Test.Hung'].method, { Ping: [{ direction: 'out', type: 's' }] });
+  // Argument names as the daemon introspects them (sdbusplus daemons name them).
+  const logging = (await get('/xyz/openbmc_project/logging/schema')).json.data['xyz.openbmc_project.Logging.Create'];
+  t.deepEqual(logging.method.Create, [
+    { direction: 'in', name: 'message', type: 's' },
+    { direction: 'in', name: 'severity', type: 's' },
+    { direction: 'in', name: 'additionalData', type: 'a{ss}' },
+    { direction: 'out', name: 'entry', type: 'o' },
+  ]);
+  const users = (await get('/xyz/openbmc_project/user/schema')).json.data['xyz.openbmc_project.User.Manager'];
+  t.deepEqual(users.signal.UserRenamed, [{ name: 'userName', type: 's' }, { name: 'newUserName', type: 's' }]);
 });
 
 test('unknown property: 404 with the historical text; unknown object: the mapper text', async (t) => {
@@ -638,6 +648,31 @@ test('/enumerate of the root: every object on the BMC, as the bus has them', asy
   actual[TIME_BMC] = { ...actual[TIME_BMC], Elapsed: 0 };
   expected[TIME_BMC] = { ...expected[TIME_BMC], Elapsed: 0 };
   t.deepEqual(actual, expected);
+});
+
+test('objects named like route words: list, enumerate, attr, action, schema', async (t) => {
+  const names = TEST_NAMES_PATH;
+  const paths = ROUTE_WORDS.map((word) => `${names}/${word}`);
+  // The last one or two segments decide, as in the original: `list`, `enumerate` and `schema` at
+  // the end are routes of the parent; `attr` and `action` at the end are objects.
+  expectJson(t, await get(`${names}/list`), 200, ok(paths));
+  expectJson(t, await get(`${names}/`), 200, ok(paths));
+  expectJson(t, await get(`${names}/enumerate`), 200, ok(Object.fromEntries(paths.map((path, i) => [path, { Word: ROUTE_WORDS[i] }]))));
+  expectJson(t, await get(`${names}/attr`), 200, ok({ Word: 'attr' }));
+  expectJson(t, await get(`${names}/action`), 200, ok({ Word: 'action' }));
+  // The schema of the parent: a node of the service's tree with only the standard interfaces.
+  t.deepEqual(Object.keys((await get(`${names}/schema`)).json.data),
+    ['org.freedesktop.DBus.Introspectable', 'org.freedesktop.DBus.Peer', 'org.freedesktop.DBus.Properties']);
+  // Every one of them is reachable through its attr route, and lists its (no) children.
+  for (const word of ROUTE_WORDS) {
+    expectJson(t, await get(`${names}/${word}/attr/Word`), 200, ok(word), word);
+    expectJson(t, await get(`${names}/${word}/list`), 200, ok([]), `${word}/list`);
+    expectJson(t, await get(`${names}/${word}/enumerate`), 200, ok({}), `${word}/enumerate`);
+  }
+  expectJson(t, await get(`${names}/attr/`), 200, ok([]), 'children of the object named attr');
+  // `<path>/attr/attr` is the property named attr of <path> (there is none), not the object.
+  expectJson(t, await get(`${names}/attr/attr`), 404, noProperty('attr'));
+  t.is((await get(`${names}/list/schema`)).json.data['xyz.openbmc_project.Test.Named'].property.Word.access, 'readwrite');
 });
 
 test('repeated slashes collapse; a trailing slash lists children', async (t) => {

@@ -13,7 +13,7 @@
 import { connect as tlsConnect } from 'node:tls';
 import test, { type ExecutionContext } from 'ava';
 import { TEST_ECHO_PATH } from '../../fixtures/services/test-echo.js';
-import { TEST_DELETABLE_PATH, TEST_HUNG_PATH, TEST_SHARED_PATH } from '../../fixtures/services/test-service.js';
+import { TEST_DELETABLE_PATH, TEST_HUNG_PATH, TEST_NAMES_PATH, TEST_SHARED_PATH } from '../../fixtures/services/test-service.js';
 import { TEST_VALUES_PATH } from '../../fixtures/services/test-values.js';
 import { type ExactJson, parseExact, requestText } from '../helpers/exact-json.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
@@ -401,15 +401,15 @@ const rejections: Rejection[] = [
   },
   {
     name: 'Add with a string', method: 'POST', path: `${ECHO}/action/Add`, body: { data: [1, 'x'] },
-    status: 400, description: 'argument 2 ($): expected int32, got "x"',
+    status: 400, description: 'argument 2 \'b\' ($): expected int32, got "x"',
   },
   {
     name: 'Add past int32', method: 'POST', path: `${ECHO}/action/Add`, body: { data: [2147483648, 1] },
-    status: 400, description: 'argument 1 ($): expected int32, got 2147483648',
+    status: 400, description: 'argument 1 \'a\' ($): expected int32, got 2147483648',
   },
   {
     name: 'Echo2 with arguments swapped', method: 'POST', path: `${ECHO}/action/Echo2`, body: { data: [1, 'a'] },
-    status: 400, description: 'argument 1 ($): expected string, got 1',
+    status: 400, description: 'argument 1 \'text\' ($): expected string, got 1',
   },
   {
     name: 'EchoStructInt32StringEnd of the wrong arity', method: 'POST', path: `${ECHO}/action/EchoStructInt32StringEnd`, body: { data: [[1]] },
@@ -513,6 +513,22 @@ test.serial('PATCH sets only the given properties', async (t) => {
   t.deepEqual(await get(VALUES), { ...before, Byte: 1, String: 'patched', UInt64: 18446744073709551614n, StringArray: [] });
   await reset();
   t.deepEqual(await get(VALUES), before);
+});
+
+test.serial('writes to objects named like route words go through their attr route and PATCH', async (t) => {
+  const names = TEST_NAMES_PATH;
+  for (const word of ['attr', 'action']) {
+    expectOk(t, await send('PUT', `${names}/${word}/attr/Word`, { data: `${word} written` }));
+    t.deepEqual(await get(`${names}/${word}`), { Word: `${word} written` });
+    // PATCH and PUT on the object path itself: these two names are objects, not routes.
+    expectOk(t, await send('PATCH', `${names}/${word}`, { data: { Word: `${word} patched` } }));
+    expectOk(t, await send('PUT', `${names}/${word}`, { data: { Word: word } }));
+    t.is(await get(`${names}/${word}/attr/Word`), word);
+  }
+  // `list` at the end is the parent's listing: no write route there.
+  const refused = await send('PUT', `${names}/list`, { data: { Word: 'x' } });
+  t.is(refused.status, 405);
+  expectOk(t, await send('PUT', `${names}/list/attr/Word`, { data: 'list' }));
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -59,7 +59,9 @@ test('websocket upgrades: cookie with the XSRF token as subprotocol, which the s
   const principal = await g.check(upgrade({
     cookie: `BMCWEB-SESSION=${session.token}`, origin: 'https://evil.example', 'sec-websocket-protocol': `x, ${session.csrfToken}`,
   }), SUBSCRIBE);
-  t.deepEqual(principal, { user: 'readonly', role: 'priv-user', via: 'session-cookie', acceptProtocol: session.csrfToken });
+  t.deepEqual(principal, {
+    user: 'readonly', role: 'priv-user', via: 'session-cookie', acceptProtocol: session.csrfToken, sessionToken: session.token,
+  });
 });
 
 test('websocket upgrades: the rest of the table', async (t) => {

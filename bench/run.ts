@@ -265,7 +265,7 @@ async function wsPhase(): Promise<void> {
         };
       },
     });
-    note(`websocket: ${fan.clients} clients, ${PLAN.wsSensors} sensors emitting for ${fan.emitSeconds.toFixed(1)} s (simulator start included); `
+    note(`websocket: ${fan.clients} clients, ${PLAN.wsSensors} sensors emitting for ${fan.emitSeconds.toFixed(1)} s (from the simulated BMC's READY); `
       + `${fan.expectedPerClient} matching events emitted (${(fan.expectedPerClient / fan.emitSeconds).toFixed(0)}/s)`);
     result({ name: 'ws_events_expected', value: fan.expected, unit: 'events' });
     result({ name: 'ws_events_delivered', value: fan.delivered, unit: 'events' });

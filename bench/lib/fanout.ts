@@ -7,8 +7,8 @@
  *   Value PropertiesChanged the daemons emit; its count is "expected" per
  *   client, its arrival time is the reference time of each event.
  * - The clients and the witness are in place before the sensor daemons start
- *   and the daemons are stopped before counting ends, so both see the same
- *   whole stream. Signals of one sender arrive in order, so the k-th event of
+ *   (their readings begin once the mapper has scanned them) and the daemons
+ *   are stopped before counting ends, so both see the same whole stream. Signals of one sender arrive in order, so the k-th event of
  *   a path at a client is the k-th event of that path at the witness (the
  *   value is compared to make sure).
  * - Latency = client arrival − witness arrival: the gateway's receive,
@@ -129,8 +129,10 @@ export async function measureFanout(options: FanoutOptions): Promise<FanoutResul
       () => open(options.url, options.ca, options.token, { paths: [root], interfaces: [iface] }, pathIndex))));
   }
   for (const client of clients) client.ws.once('close', () => (client.closedEarly = true));
-  const began = performance.now();
+  // The readings start once the simulated BMC is ready (its mapper has scanned every sensor), as on a
+  // BMC that has been up for a while; the start-up scan itself is not part of the stream.
   const stopSensors = await options.startSensors();
+  const began = performance.now();
   await new Promise((resolve) => setTimeout(resolve, options.emitSeconds * 1000));
   await stopSensors();
   const emitSeconds = (performance.now() - began) / 1000;

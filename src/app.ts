@@ -36,6 +36,7 @@ export interface AppDeps {
 
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
+  app.context.bodyTimeoutMs = deps.config.bodyTimeoutMs;
   // Koa would print stacks of errors that escape; ours never escape, but be sure.
   app.silent = true;
   if (deps.config.requestLog) app.use(requestLog(deps.log));
@@ -53,6 +54,7 @@ export function createApp(deps: AppDeps): Koa {
     imageDir: deps.config.imageDir,
     maxBytes: deps.config.uploadMaxBytes,
     versionTimeoutMs: deps.config.uploadTimeoutMs,
+    idleTimeoutMs: deps.config.bodyTimeoutMs,
   });
   app.use(fixedRoutes(deps.config, uploader).routes());
   app.use(dbusRoutes(deps.bmc, deps.writeHandlers ?? {}));

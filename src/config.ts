@@ -52,6 +52,8 @@ export interface Config {
   readonly uploadMaxBytes: number;
   /** How long an upload waits for the software manager's new Version object. */
   readonly uploadTimeoutMs: number;
+  /** A JSON body must arrive within this; an upload may send nothing for at most this long (408). */
+  readonly bodyTimeoutMs: number;
   /** phosphor-debug-collector's dump directory, served by /download/dump/<id>. */
   readonly dumpDir: string;
   /** SIGTERM: in-flight requests get this long to finish before their connections are cut. */
@@ -105,6 +107,7 @@ export const OPTIONS: Readonly<Record<string, Option>> = {
   'image-dir': { type: 'string', env: 'BMC_GATEWAY_IMAGE_DIR', default: '/tmp/images', help: 'directory uploaded images are written to' },
   'upload-max-bytes': { type: 'string', env: 'BMC_GATEWAY_UPLOAD_MAX_BYTES', default: String(128 * 1024 * 1024), help: 'largest accepted image, in bytes' },
   'upload-timeout-ms': { type: 'string', env: 'BMC_GATEWAY_UPLOAD_TIMEOUT_MS', default: '15000', help: 'wait for the software manager after an upload, in ms' },
+  'body-timeout-ms': { type: 'string', env: 'BMC_GATEWAY_BODY_TIMEOUT_MS', default: '60000', help: 'a JSON body must arrive within this, an upload may pause at most this long (408), in ms' },
   'dump-dir': { type: 'string', env: 'BMC_GATEWAY_DUMP_DIR', default: '/var/lib/phosphor-debug-collector/dumps', help: 'dump directory served by /download/dump' },
   'shutdown-timeout-ms': { type: 'string', env: 'BMC_GATEWAY_SHUTDOWN_TIMEOUT_MS', default: '10000', help: 'on SIGTERM, wait this long for in-flight requests before cutting them, in ms' },
   config: { type: 'string', env: 'BMC_GATEWAY_CONFIG', help: 'JSON config file: {"option-name": value, ...}; flags and environment override it' },
@@ -181,6 +184,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     imageDir: nonEmpty('image-dir', pick('image-dir')),
     uploadMaxBytes: integer('upload-max-bytes', pick('upload-max-bytes'), 1, 4 * 1024 ** 3),
     uploadTimeoutMs: integer('upload-timeout-ms', pick('upload-timeout-ms'), 10, 600_000),
+    bodyTimeoutMs: integer('body-timeout-ms', pick('body-timeout-ms'), 10, 3_600_000),
     dumpDir: nonEmpty('dump-dir', pick('dump-dir')),
     shutdownTimeoutMs: integer('shutdown-timeout-ms', pick('shutdown-timeout-ms'), 0, 600_000),
     requestLog: flagOrEnv('request-log'),

@@ -86,7 +86,10 @@ export async function startGateway(config: Config, log: Logger, options: StartOp
   const drain = new HttpDrain(server);
   // Slow-loris guard: a client has this long to send its headers.
   server.headersTimeout = 20_000;
-  server.requestTimeout = 120_000;
+  // No overall request timeout: it would cut image uploads over slow links (a 64 MiB image at
+  // 1 Mbit/s takes 9 minutes). Bodies are bounded instead by --body-timeout-ms: a JSON body must
+  // arrive within it, an upload may pause at most that long (http/body.ts, http/upload.ts).
+  server.requestTimeout = 0;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     const target = options.listenFd !== undefined ? { fd: options.listenFd } : { port: config.port, host: config.host };

@@ -7,12 +7,26 @@
  * - otherwise the type must be application/json, charset absent or utf-8 (415);
  * - more than the limit: 413, checked against Content-Length before reading
  *   and against the bytes while reading (chunked bodies);
- * - bad JSON, or JSON without `data`: 400 saying what was expected.
+ * - bad JSON, or JSON without `data`: 400 saying what was expected;
+ * - the whole body must arrive within the body timeout (`--body-timeout-ms`,
+ *   `ctx.bodyTimeoutMs`): 408 otherwise, so a client trickling bytes cannot
+ *   hold a request open (the server sets no overall request timeout, which
+ *   would cut long image uploads; see upload.ts).
+ * On 413 and 408 the rest of the body is left unread and the connection is
+ * closed after the answer.
  */
 import type { Context } from 'koa';
 import { GatewayError } from '../errors.js';
 
 export const JSON_BODY_LIMIT = 100 * 1024;
+export const DEFAULT_BODY_TIMEOUT_MS = 60_000;
+
+declare module 'koa' {
+  interface DefaultContext {
+    /** Set once on app.context from the configuration (app.ts). */
+    bodyTimeoutMs?: number;
+  }
+}
 
 /** Reads and parses the body; `undefined` when the request has none. */
 export async function readJsonBody(ctx: Context, limit = JSON_BODY_LIMIT): Promise<unknown> {
@@ -22,20 +36,44 @@ export async function readJsonBody(ctx: Context, limit = JSON_BODY_LIMIT): Promi
   if (!chunked && (length === undefined || length === 0)) return undefined;
   checkContentType(headers['content-type'] ?? '');
   if (length !== undefined && length > limit) throw tooLarge(ctx, limit);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge(ctx, limit);
-    chunks.push(chunk);
-  }
-  if (size === 0) return undefined;
-  const text = Buffer.concat(chunks).toString('utf8');
+  const body = await receive(ctx, limit, ctx.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS);
+  if (body.length === 0) return undefined;
+  const text = body.toString('utf8');
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
     throw new GatewayError(400, `Invalid JSON in the request body: ${(err as Error).message}`);
   }
+}
+
+/** The whole body, or 413/408 (the request is then paused, not destroyed: its socket carries the answer). */
+function receive(ctx: Context, limit: number, timeoutMs: number): Promise<Buffer> {
+  const req = ctx.req;
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = (err?: Error) => {
+      clearTimeout(timer);
+      req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+      if (!err) return resolve(Buffer.concat(chunks));
+      req.pause();
+      reject(err);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) stop(tooLarge(ctx, limit));
+      else chunks.push(chunk);
+    };
+    const onEnd = () => stop();
+    const onError = (err: Error) => stop(err);
+    // Closed before the end: the client went away (nobody reads an answer).
+    const onClose = () => stop(new GatewayError(400, 'The request body ended early'));
+    const timer = setTimeout(() => {
+      ctx.set('Connection', 'close');
+      stop(new GatewayError(408, `The request body did not arrive within ${timeoutMs} ms`));
+    }, timeoutMs);
+    req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+  });
 }
 
 function checkContentType(contentType: string): void {

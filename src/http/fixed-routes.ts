@@ -18,7 +18,8 @@ interface FixedRoute {
 
 export function fixedRoutes(config: Config, uploader: ImageUploader): Router {
   const table: FixedRoute[] = [
-    { path: '/upload/image', methods: { POST: (ctx) => uploader.handle(ctx, undefined) } },
+    // PUT needs a name: `PUT /upload/image/` (or without the slash) is the empty name, a 400.
+    { path: '/upload/image', methods: { POST: (ctx) => uploader.handle(ctx, undefined), PUT: (ctx) => uploader.handle(ctx, '') } },
     { path: '/upload/image/:name', methods: { PUT: (ctx) => uploader.handle(ctx, param(ctx, 'name')) } },
     { path: '/download/dump/:id', methods: { GET: (ctx) => sendDump(ctx, config.dumpDir, param(ctx, 'id')) } },
     // The websocket itself is served by the server's 'upgrade' listener (ws/service.ts); a plain GET gets phosphor's 400.

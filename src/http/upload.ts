@@ -4,6 +4,12 @@
  * directory (a BMC has less RAM than an image is large), the file is removed
  * on abort, error or size limit, and the answer is the version id the
  * software manager publishes for it.
+ *
+ * Time: there is no limit on how long an upload may take (an image of tens
+ * of megabytes over a slow management network takes minutes), only on how
+ * long it may send nothing: a body silent for `idleTimeoutMs` is answered
+ * 408 and its file removed, so a stalled client cannot hold the one upload
+ * slot for long.
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -23,6 +29,8 @@ export interface UploadOptions {
   readonly maxBytes: number;
   /** How long to wait for the software manager after the file is closed. */
   readonly versionTimeoutMs: number;
+  /** The longest pause allowed between two pieces of the body. */
+  readonly idleTimeoutMs: number;
 }
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}$/;
@@ -77,6 +85,13 @@ export class ImageUploader {
 
   /** Streams the body (or its first file part) to `path`; removes the file on any failure. */
   async #receive(ctx: Context, kind: 'raw' | 'multipart', path: string): Promise<void> {
+    const stopWatching = watchIdle(ctx.req, this.#options.idleTimeoutMs, () => {
+      ctx.set('Connection', 'close');
+      // Both paths listen for this: the raw pipe through `limit`, the multipart parser.
+      ctx.req.unpipe();
+      ctx.req.emit(IDLE_EVENT, new GatewayError(408,
+        `The upload sent nothing for ${this.#options.idleTimeoutMs} ms; the partial image was removed`));
+    });
     try {
       if (kind === 'raw') await this.#writeStream(ctx, ctx.req, path);
       else await this.#writeMultipart(ctx, path);
@@ -87,6 +102,8 @@ export class ImageUploader {
         throw new GatewayError(400, 'The upload was aborted before the image was complete', { cause: err });
       }
       throw new GatewayError(500, 'Could not store the image', { cause: err });
+    } finally {
+      stopWatching();
     }
   }
 
@@ -112,8 +129,18 @@ export class ImageUploader {
       limit.destroy(err as Error);
       throw err;
     });
+    const onIdle = (err: Error) => limit.destroy(err);
+    ctx.req.once(IDLE_EVENT, onIdle);
     source.pipe(limit);
-    await Promise.all([written, read]);
+    // Only `written` is awaited: it settles once the file is closed, also when the source failed
+    // (which destroys `limit`), so the caller's unlink cannot race a file still being opened. The
+    // source itself may never end after a 413 (it is left unread).
+    read.catch(() => undefined);
+    try {
+      await written;
+    } finally {
+      ctx.req.off(IDLE_EVENT, onIdle);
+    }
   }
 
   async #writeMultipart(ctx: Context, path: string): Promise<void> {
@@ -134,10 +161,21 @@ export class ImageUploader {
         file.on('limit', () => file.destroy(this.#tooLarge(ctx)));
         this.#writeStream(ctx, file, path).then(() => resolve(true), reject);
       });
-      parser.on('error', (err: Error) => reject(new GatewayError(400, `Malformed multipart request: ${err.message}`)));
+      // Once a file part is being written, its stream reports the failure (the parser destroys it).
+      parser.on('error', (err: Error) => {
+        if (!sawFile) reject(err instanceof GatewayError ? err : new GatewayError(400, `Malformed multipart request: ${err.message}`));
+      });
       parser.on('close', () => {
         if (!sawFile) resolve(false);
       });
+      // pipe() does not pass a client abort (or the idle timeout) on to busboy, whose file stream
+      // would then wait forever and hold the upload slot: destroy the parser, which fails the file.
+      const abandon = (err: Error) => {
+        ctx.req.unpipe(parser);
+        parser.destroy(err);
+      };
+      finished(ctx.req).catch(abandon);
+      ctx.req.once(IDLE_EVENT, abandon);
     });
     ctx.req.pipe(parser);
     if (!(await written)) throw new GatewayError(400, 'Expecting a file part in the multipart/form-data body');
@@ -147,6 +185,20 @@ export class ImageUploader {
     ctx.set('Connection', 'close');
     return new GatewayError(413, `Image larger than the limit of ${this.#options.maxBytes} bytes`);
   }
+}
+
+/** Emitted on the request by the idle watch (see #receive). */
+const IDLE_EVENT = 'bmc-gateway:idle';
+
+/** Calls `onIdle` once if `source` delivers no data for `ms` (it must be flowing: piped). */
+function watchIdle(source: Readable, ms: number, onIdle: () => void): () => void {
+  const timer = setTimeout(onIdle, ms);
+  const onData = () => timer.refresh();
+  source.on('data', onData);
+  return () => {
+    clearTimeout(timer);
+    source.off('data', onData);
+  };
 }
 
 function bodyKind(contentType: string): 'raw' | 'multipart' {

@@ -106,12 +106,13 @@ interface RawUpload {
 }
 
 /** A request whose body the test writes itself (to stall, abort or stream without Content-Length). */
-function rawUpload(method: string, path: string, headers: Record<string, string>, credentials: Credentials = TEST_USERS.root): RawUpload {
-  const url = new URL(h().gateway.url);
+function rawUpload(method: string, path: string, headers: Record<string, string>, credentials: Credentials = TEST_USERS.root,
+  target: Harness = h()): RawUpload {
+  const url = new URL(target.gateway.url);
   const options: HttpsRequestOptions = {
     host: url.hostname, port: url.port, method, path, agent: false,
     headers: { authorization: 'Basic ' + Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64'), ...headers },
-    ...(h().gateway.certificate ? { ca: h().gateway.certificate, servername: 'localhost' } : {}),
+    ...(target.gateway.certificate ? { ca: target.gateway.certificate, servername: 'localhost' } : {}),
   };
   const req = httpsRequest(options);
   const done = new Promise<{ response?: Response; error?: Error }>((resolve) => {
@@ -316,6 +317,82 @@ test.serial('an upload aborted mid-body leaves no file, and the next upload work
   t.is(next.json.data, expectedId(version));
 });
 
+/** A multipart/form-data body around one file part: [head, tail] to put the file bytes between. */
+function multipartFrame(boundary: string, filename: string): [Buffer, Buffer] {
+  return [
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\n`
+      + 'Content-Type: application/octet-stream\r\n\r\n'),
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ];
+}
+
+test.serial('a multipart upload aborted mid-file leaves no file and does not block the next upload', async (t) => {
+  await withSoftwareManagerStopped(async () => {
+    const boundary = 'abort-boundary';
+    const [head] = multipartFrame(boundary, 'aborted.tar');
+    const upload = rawUpload('POST', '/upload/image', {
+      'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(head.length + 48 * 1024),
+    });
+    upload.req.write(Buffer.concat([head, Buffer.alloc(16 * 1024, 0x42)]));
+    t.true(await eventually(async () => (await filesIn(h().imageDir)).length === 1), 'the first part reached the disk');
+    upload.req.destroy();
+    t.is((await upload.done).response, undefined);
+    t.true(await eventually(async () => (await filesIn(h().imageDir)).length === 0), 'the partial file is removed');
+    t.true(await eventually(async () => h().logLines.some((line) => /audit .*verb=POST path=\/upload\/image status=400/.test(line))));
+  });
+  // The upload slot is free again: no 503.
+  const version = uniqueVersion('after-multipart-abort');
+  const next = await postImage(await makeImage(version));
+  t.is(next.status, 200, next.text);
+  t.is(next.json.data, expectedId(version));
+});
+
+test.serial('--body-timeout-ms: a stalled upload is 408 and removed (raw and multipart); a slow steady one succeeds', async (t) => {
+  const IDLE_MS = 400;
+  const slow = await startHarness({ flags: ['--upload-timeout-ms', String(TIMEOUT_MS), '--body-timeout-ms', String(IDLE_MS)] });
+  try {
+    await slow.sim.stopService(SOFTWARE_BUS_NAME);
+    const boundary = 'stall-boundary';
+    const [head] = multipartFrame(boundary, 'stalled.tar');
+    const stalls: Array<[string, string, Record<string, string>, Buffer]> = [
+      ['PUT', '/upload/image/stalled.tar', { ...OCTET, 'content-length': String(64 * 1024) }, Buffer.alloc(8 * 1024, 0x41)],
+      ['POST', '/upload/image', { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(64 * 1024) },
+        Buffer.concat([head, Buffer.alloc(8 * 1024, 0x41)])],
+    ];
+    for (const [method, path, headers, first] of stalls) {
+      const upload = rawUpload(method, path, headers, TEST_USERS.root, slow);
+      upload.req.write(first);
+      // ... and nothing more: the gateway answers once the pause passes the limit.
+      const { response } = await upload.done;
+      t.is(response?.status, 408, `${method} ${path}: ${response?.text}`);
+      t.is(response?.json?.data?.description, `The upload sent nothing for ${IDLE_MS} ms; the partial image was removed`);
+      t.is(response?.headers.connection, 'close');
+      upload.req.destroy();
+      t.deepEqual(await filesIn(slow.imageDir), [], `${method}: no partial file`);
+      t.true(slow.logLines.some((line) => line.includes(`verb=${method} path=${path} status=408`)), `${method}: audited`);
+    }
+    await slow.sim.startService(SOFTWARE_BUS_NAME);
+
+    // An image sent in pieces 150 ms apart takes several times the limit and still gets through.
+    const version = uniqueVersion('slow-steady');
+    const image = await makeImage(version);
+    const upload = rawUpload('PUT', '/upload/image/slow.tar', { ...OCTET, 'content-length': String(image.length) }, TEST_USERS.root, slow);
+    const pieces = 8;
+    const began = Date.now();
+    for (let i = 0; i < pieces; i++) {
+      upload.req.write(image.subarray(Math.floor((i * image.length) / pieces), Math.floor(((i + 1) * image.length) / pieces)));
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+    upload.req.end();
+    const { response } = await upload.done;
+    t.true(Date.now() - began > 2 * IDLE_MS, 'the upload took longer than the limit');
+    t.is(response?.status, 200, response?.text);
+    t.is(response?.json?.data, expectedId(version));
+  } finally {
+    await slow.close();
+  }
+});
+
 test.serial('traversal, hidden and empty names: refused, nothing written anywhere', async (t) => {
   await withSoftwareManagerStopped(async () => {
     const marker = `escape-${randomUUID().slice(0, 8)}`;
@@ -325,10 +402,12 @@ test.serial('traversal, hidden and empty names: refused, nothing written anywher
       t.is(res.status, 400, name);
       t.regex(res.json.data.description, /Invalid image file name/, name);
     }
-    // No name at all is not the PUT route.
-    const empty = await h().client.request('PUT', '/upload/image/', { body: Buffer.from('payload'), headers: OCTET });
-    t.is(empty.status, 405);
-    t.regex(String(empty.headers.allow), /POST/);
+    // No name at all: the empty name, with or without the slash.
+    for (const path of ['/upload/image/', '/upload/image']) {
+      const empty = await h().client.request('PUT', path, { body: Buffer.from('payload'), headers: OCTET });
+      t.is(empty.status, 400, path);
+      t.regex(empty.json.data.description, /^Invalid image file name '':/, path);
+    }
 
     t.deepEqual(await filesIn(h().imageDir), []);
     for (const dir of [dirname(h().imageDir), dirname(dirname(h().imageDir)), tmpdir()]) {

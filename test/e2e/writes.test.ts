@@ -134,11 +134,11 @@ interface RawResponse {
  * The head and body are written as given, so a request can be left
  * unfinished: the answer must come anyway.
  */
-function rawRequest(head: string, body?: Buffer | string): Promise<RawResponse> {
-  const url = new URL(h.gateway.url);
+function rawRequest(head: string, body?: Buffer | string, target: Harness = h): Promise<RawResponse> {
+  const url = new URL(target.gateway.url);
   const auth = Buffer.from(`${TEST_USERS.root.user}:${TEST_USERS.root.password}`).toString('base64');
   return new Promise((resolve, reject) => {
-    const socket = tlsConnect({ host: url.hostname, port: Number(url.port), ca: h.gateway.certificate, servername: 'localhost' }, () => {
+    const socket = tlsConnect({ host: url.hostname, port: Number(url.port), ca: target.gateway.certificate, servername: 'localhost' }, () => {
       socket.write(`${head}\r\nHost: ${url.host}\r\nAuthorization: Basic ${auth}\r\nConnection: close\r\n\r\n`);
       if (body !== undefined) socket.write(body);
     });
@@ -707,6 +707,25 @@ test.serial('body of exactly 100 KiB is taken; one byte more is 413 and nothing 
   expectError(t, chunked, 413, `Request body larger than ${LIMIT} bytes`);
   t.is(await valuesText(), before);
   await reset();
+});
+
+test.serial('a JSON body that does not arrive within --body-timeout-ms is 408; nothing written', async (t) => {
+  const slow = await startHarness({ flags: ['--body-timeout-ms', '300'] });
+  try {
+    const before = await slow.client.get(`${VALUES}/attr/String`);
+    const body = '{"data": "never finished"}';
+    const raw = await rawRequest(`PUT ${VALUES}/attr/String HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}`,
+      body.slice(0, 10), slow);
+    t.is(raw.status, 408, raw.text);
+    t.deepEqual(JSON.parse(raw.text), {
+      data: { description: 'The request body did not arrive within 300 ms' }, message: '408 Request Timeout', status: 'error',
+    });
+    t.is(raw.headers.connection, 'close');
+    t.is((await slow.client.get(`${VALUES}/attr/String`)).text, before.text, 'unchanged');
+    t.true(slow.logLines.some((line) => line.includes(`verb=PUT path=${VALUES}/attr/String status=408`)));
+  } finally {
+    await slow.close();
+  }
 });
 
 test.serial('a complete chunked JSON body is taken', async (t) => {

@@ -90,7 +90,7 @@ export class AuthGuard implements RequestGuard {
       via = 'session-cookie';
     }
     const verdict = this.#csrf(req, via, session);
-    if (!verdict.pass) throw new GatewayError(403, `Cross-site request refused: ${verdict.reason}`);
+    if (!verdict.pass) throw new CrossSiteRefusal(verdict.reason, user);
     const role = await this.#deps.roles.roleOf(user);
     return {
       user, role, via,
@@ -116,7 +116,7 @@ export class AuthGuard implements RequestGuard {
     const session = this.#deps.sessions.lookup(token ?? cookie ?? '');
     if (!session) return undefined;
     const verdict = this.#csrf(req, token !== undefined ? 'token' : 'session-cookie', session);
-    if (!verdict.pass) throw new GatewayError(403, `Cross-site request refused: ${verdict.reason}`);
+    if (!verdict.pass) throw new CrossSiteRefusal(verdict.reason, session.user);
     this.#deps.sessions.remove(session.token);
     return session.user;
   }
@@ -160,6 +160,17 @@ export class AuthGuard implements RequestGuard {
     }
     if (!ok) throw fail();
     this.#deps.throttle.succeeded(key, address);
+  }
+}
+
+/**
+ * 403 for a request with a valid session that failed the CSRF rules. It
+ * names the session's user for the audit line (who was being ridden), never
+ * for the client.
+ */
+export class CrossSiteRefusal extends GatewayError {
+  constructor(reason: string, readonly user: string) {
+    super(403, `Cross-site request refused: ${reason}`);
   }
 }
 

@@ -166,6 +166,11 @@ test.serial('audit lines for logins, failed logins, writes, refusals and logouts
   const { json } = await login({ username: 'root', password: '0penBmc' });
   t.is((await client.request('PUT', `${HOST0}/attr/RequestedHostTransition`, { headers: { 'x-auth-token': json.token }, body: POWER_OFF })).status, 200);
   t.is((await harness.clientAs(TEST_USERS.readonly).request('PUT', `${HOST0}/attr/RequestedHostTransition`, { body: POWER_OFF })).status, 403);
+  // A cross-site page riding on operator's cookie: refused, and the line names whose session it was.
+  const operator = await login({ username: 'operator', password: TEST_USERS.operator.password });
+  const crossSite = { cookie: `BMCWEB-SESSION=${operator.json.token}`, origin: 'https://evil.example' };
+  t.is((await client.request('PUT', `${HOST0}/attr/RequestedHostTransition`, { headers: crossSite, body: POWER_OFF })).status, 403);
+  t.is((await client.request('POST', '/logout', { headers: crossSite })).status, 403);
   await client.request('POST', '/logout', { headers: { 'x-auth-token': json.token } });
   const audit = harness.logLines.filter((line) => line.includes('audit '));
   const has = (pattern: RegExp) => t.true(audit.some((line) => pattern.test(line)), `no audit line like ${pattern}`);
@@ -173,6 +178,8 @@ test.serial('audit lines for logins, failed logins, writes, refusals and logouts
   has(/user=root address=127\.0\.0\.1 verb=POST path=\/login status=200$/);
   has(/user=root address=127\.0\.0\.1 verb=PUT path=\/xyz\/openbmc_project\/state\/host0\/attr\/RequestedHostTransition status=200$/);
   has(/user=readonly address=127\.0\.0\.1 verb=PUT path=\S+RequestedHostTransition status=403$/);
+  has(/user=operator address=127\.0\.0\.1 verb=PUT path=\S+RequestedHostTransition status=403$/);
+  has(/user=operator address=127\.0\.0\.1 verb=POST path=\/logout status=403$/);
   has(/user=root address=127\.0\.0\.1 verb=POST path=\/logout status=200$/);
   t.false(audit.some((line) => / verb=GET /.test(line)), 'reads are not audited');
 });

@@ -13,6 +13,7 @@ import dbus from 'dbus-next';
 import { BusError, NO_REPLY } from './bus-error.js';
 import { installMarshalFixes } from './marshal-fixes.js';
 import { MatchRules } from './match-rules.js';
+import { encodeMethodCall } from './wire.js';
 
 export { BusError } from './bus-error.js';
 
@@ -128,32 +129,68 @@ export class BusConnection {
    */
   async call(call: MethodCall): Promise<unknown[]> {
     if (this.#closed) throw new BusError('org.freedesktop.DBus.Error.Disconnected', 'the bus connection is closed');
-    const message = new dbus.Message({
-      destination: call.busName,
-      path: call.objectPath,
-      interface: call.interfaceName,
-      member: call.member,
-      signature: call.signature ?? '',
-      body: [...(call.body ?? [])],
-    });
+    const serial = this.#bus.newSerial();
     const timeoutMs = call.timeoutMs ?? this.#callTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        this.#forgetPendingReply(message.serial);
+        this.#forgetPendingReply(serial);
         reject(new BusError(NO_REPLY,
           `${call.busName} did not answer ${call.interfaceName}.${call.member} on ${call.objectPath} within ${timeoutMs} ms`));
       }, timeoutMs);
     });
     try {
       this.#batchWrites();
-      const reply = await Promise.race([this.#bus.call(message), deadline]);
+      const reply = await Promise.race([this.#send(call, serial), deadline]);
       return reply?.body ?? [];
     } catch (err) {
       throw BusError.from(err);
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Sends the call and resolves with the reply message. The common calls are
+   * encoded by wire.ts straight into one buffer; the rest (variants, structs,
+   * dicts) go through dbus-next's marshaller. Either way the reply is matched
+   * by dbus-next's own serial table, as its call() would.
+   */
+  #send(call: MethodCall, serial: number): Promise<dbus.Message | null> {
+    const wire = encodeMethodCall({
+      serial,
+      destination: call.busName,
+      objectPath: call.objectPath,
+      interfaceName: call.interfaceName,
+      member: call.member,
+      signature: call.signature ?? '',
+      body: call.body ?? [],
+    });
+    if (!wire) {
+      const message = new dbus.Message({
+        serial,
+        destination: call.busName,
+        path: call.objectPath,
+        interface: call.interfaceName,
+        member: call.member,
+        signature: call.signature ?? '',
+        body: [...(call.body ?? [])],
+      });
+      return this.#bus.call(message);
+    }
+    const internals = this.#bus as unknown as {
+      _methodReturnHandlers: Record<number, (reply: dbus.Message) => void>;
+      _connection: { stream: NodeJS.WritableStream & { writable: boolean } };
+    };
+    const stream = internals._connection.stream;
+    if (!stream.writable) return Promise.reject(new Error('Cannot send message, stream is closed'));
+    return new Promise((resolve, reject) => {
+      internals._methodReturnHandlers[serial] = (reply) => {
+        if (reply.type === dbus.MessageType.ERROR) reject(new dbus.DBusError(reply.errorName ?? '', reply.body?.[0], reply));
+        else resolve(reply);
+      };
+      stream.write(wire);
+    });
   }
 
   /**
@@ -213,8 +250,7 @@ export class BusConnection {
    * dbus-next keeps a reply handler per serial forever when no reply comes;
    * drop it on timeout so a hung service does not grow our memory.
    */
-  #forgetPendingReply(serial: number | null): void {
-    if (serial === null) return;
+  #forgetPendingReply(serial: number): void {
     const handlers = (this.#bus as unknown as { _methodReturnHandlers?: Record<number, unknown> })
       ._methodReturnHandlers;
     if (handlers) delete handlers[serial];

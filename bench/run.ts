@@ -33,7 +33,7 @@ import { hashPassword } from '../src/auth/passwords.js';
 import { directBus, directEnumerate, directGetRate } from './lib/direct.js';
 import { measureFanout } from './lib/fanout.js';
 import { gatewayClient, login, send, upload } from './lib/http.js';
-import { BUILD_DIR, type GatewayChild, type Child, memoryOf, startGatewayChild, startSimChild, unitEnvironment } from './lib/processes.js';
+import { BUILD_DIR, type GatewayChild, type Child, cpuSecondsOf, machineCpu, memoryOf, startGatewayChild, startSimChild, unitEnvironment } from './lib/processes.js';
 import { formatSummary, summariseProfile } from './lib/profile.js';
 
 const { values: args } = parseArgs({
@@ -200,14 +200,24 @@ async function getPhase(): Promise<void> {
     for (const connections of PLAN.concurrency) {
       // Warm-up, then the measured run.
       if (PLAN.warmUp) await autocannon({ url, connections, duration: 1, headers: { 'x-auth-token': token }, servername: 'localhost' });
+      const [cpuBefore, machineBefore] = [await cpuSecondsOf(gw.pid), await machineCpu()];
       const run = await autocannon({ url, connections, duration: PLAN.getSeconds, headers: { 'x-auth-token': token }, servername: 'localhost' });
+      const [cpuAfter, machineAfter] = [await cpuSecondsOf(gw.pid), await machineCpu()];
       if (run.non2xx > 0 || run.errors > 0) note(`WARNING: ${run.non2xx} non-2xx and ${run.errors} errors at ${connections} connections`);
       const gatewayRate = run['2xx'] / run.duration;
+      const directMachineBefore = await machineCpu();
       const directRate = await directGetRate(direct, ATTR, connections, PLAN.getSeconds);
+      const directMachineAfter = await machineCpu();
+      const busy = (a: { busy: number; total: number }, b: { busy: number; total: number }) => (100 * (b.busy - a.busy)) / Math.max(1, b.total - a.total);
       result({ name: `get_attr_c${connections}_gateway`, value: gatewayRate, unit: 'req/s' });
       result({ name: `get_attr_c${connections}_gateway_p99`, value: run.latency.p99, unit: 'ms' });
       result({ name: `get_attr_c${connections}_direct`, value: directRate, unit: 'calls/s' });
       result({ name: `get_attr_c${connections}_ratio`, value: gatewayRate / directRate, unit: 'x', target: '>= 0.5', ok: gatewayRate / directRate >= 0.5 });
+      // Where the time goes: the gateway's own CPU per request, and how busy the two cores were
+      // (load generator, bus daemon, simulated daemons and gateway share them).
+      result({ name: `get_attr_c${connections}_gateway_cpu_per_request`, value: (1e6 * (cpuAfter - cpuBefore)) / Math.max(1, run['2xx']), unit: 'us', note: 'gateway process, user + system' });
+      result({ name: `get_attr_c${connections}_machine_busy`, value: busy(machineBefore, machineAfter), unit: '%', note: `all ${cpus().length} cores, during the gateway run` });
+      result({ name: `get_attr_c${connections}_direct_machine_busy`, value: busy(directMachineBefore, directMachineAfter), unit: '%', note: 'during the direct run' });
       directRates.set(connections, directRate);
     }
     // Contrast: HTTP Basic pays a scrypt check per request.

@@ -56,7 +56,7 @@ export function createApp(deps: AppDeps): Koa {
     versionTimeoutMs: deps.config.uploadTimeoutMs,
     idleTimeoutMs: deps.config.bodyTimeoutMs,
   });
-  app.use(fixedRoutes(deps.config, uploader).routes());
+  app.use(fixedRoutes(deps.config, uploader));
   app.use(dbusRoutes(deps.bmc, deps.writeHandlers ?? {}));
   return app;
 }

@@ -9,7 +9,7 @@ import type { Json } from '../dbus/convert.js';
 import { GatewayError } from '../errors.js';
 import { enumerate } from './enumerate.js';
 import { IntrospectionCache } from './introspection-cache.js';
-import type { IntrospectedInterface } from './introspection.js';
+import type { IntrospectedInterface, IntrospectedNode } from './introspection.js';
 import { Limiter } from './limit.js';
 import { Mapper, type ServiceMap } from './mapper.js';
 import { OwnersCache } from './owners-cache.js';
@@ -21,6 +21,16 @@ const STALE_OWNER_ERRORS: ReadonlySet<string> = new Set([
   'org.freedesktop.DBus.Error.NameHasNoOwner',
   'org.freedesktop.DBus.Error.UnknownObject',
 ]);
+
+/** Property names remembered per owners answer (see Bmc.#sources). */
+const MAX_REMEMBERED_NAMES = 32;
+
+/** Where a property is read from: the owner, its interface and the property's exact name. */
+interface PropertySource {
+  readonly busName: string;
+  readonly interfaceName: string;
+  readonly name: string;
+}
 
 export interface BmcOptions {
   /** At most this many bus calls of the gateway in flight at once. */
@@ -35,6 +45,12 @@ export class Bmc {
   readonly limiter: Limiter;
   /** GetObject answers for the read routes (short-lived, signal-invalidated). */
   readonly readOwners: OwnersCache;
+  /**
+   * #propertySource answers per owners answer (the owners cache hands out the
+   * same object while it is fresh), kept as long as introspection gives the
+   * same nodes: an attribute poll then skips rebuilding the candidate list.
+   */
+  readonly #sources = new WeakMap<ServiceMap, Map<string, { nodes: readonly IntrospectedNode[]; source: PropertySource | undefined }>>();
 
   constructor(bus: BusConnection, options: BmcOptions) {
     this.bus = bus;
@@ -119,10 +135,9 @@ export class Bmc {
    * with that name wins, as the last GetAll wins the merge. Undefined when
    * introspection cannot tell (the caller falls back to GetAll).
    */
-  async #propertySource(objectPath: string, owners: ServiceMap, wanted: string):
-    Promise<{ busName: string; interfaceName: string; name: string } | undefined> {
+  async #propertySource(objectPath: string, owners: ServiceMap, wanted: string): Promise<PropertySource | undefined> {
     const busNames = Object.keys(owners).sort();
-    let nodes;
+    let nodes: IntrospectedNode[];
     try {
       nodes = await Promise.all(busNames.map((busName) => this.introspection.get(busName, objectPath)));
     } catch (err) {
@@ -130,7 +145,19 @@ export class Bmc {
       if (err instanceof BusError && err.errorName === NO_REPLY) throw err;
       return undefined;
     }
-    const candidates: Array<{ busName: string; interfaceName: string; name: string }> = [];
+    let known = this.#sources.get(owners);
+    const memo = known?.get(wanted);
+    if (memo && memo.nodes.length === nodes.length && memo.nodes.every((node, i) => node === nodes[i])) return memo.source;
+    const source = this.#findSource(busNames, nodes, owners, wanted);
+    if (!known) this.#sources.set(owners, (known = new Map()));
+    // Names are the client's choice: keep a few per object, not one per name ever asked.
+    if (known.size < MAX_REMEMBERED_NAMES) known.set(wanted, { nodes, source });
+    return source;
+  }
+
+  #findSource(busNames: readonly string[], nodes: readonly IntrospectedNode[], owners: ServiceMap, wanted: string):
+    PropertySource | undefined {
+    const candidates: PropertySource[] = [];
     busNames.forEach((busName, index) => {
       const node = nodes[index];
       for (const interfaceName of dataInterfaces(owners[busName] ?? [])) {

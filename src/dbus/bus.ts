@@ -126,37 +126,45 @@ export class BusConnection {
    * Calls a method and resolves with the reply body. Rejects with BusError:
    * the service's own error, or `org.freedesktop.DBus.Error.NoReply` when the
    * deadline passes (the late reply, if any, is then dropped).
+   *
+   * One promise per call, settled by whichever comes first, the reply or the
+   * deadline timer (no second promise raced against it: this is the hot path
+   * of every read).
    */
-  async call(call: MethodCall): Promise<unknown[]> {
-    if (this.#closed) throw new BusError('org.freedesktop.DBus.Error.Disconnected', 'the bus connection is closed');
+  call(call: MethodCall): Promise<unknown[]> {
+    if (this.#closed) return Promise.reject(new BusError('org.freedesktop.DBus.Error.Disconnected', 'the bus connection is closed'));
     const serial = this.#bus.newSerial();
     const timeoutMs = call.timeoutMs ?? this.#callTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
+    return new Promise<unknown[]>((resolve, reject) => {
+      const timer = setTimeout(() => {
         this.#forgetPendingReply(serial);
         reject(new BusError(NO_REPLY,
           `${call.busName} did not answer ${call.interfaceName}.${call.member} on ${call.objectPath} within ${timeoutMs} ms`));
       }, timeoutMs);
+      this.#replyHandlers()[serial] = (reply) => {
+        clearTimeout(timer);
+        if (reply.type === dbus.MessageType.ERROR) reject(BusError.from(new dbus.DBusError(reply.errorName ?? '', reply.body?.[0], reply)));
+        else resolve(reply.body ?? []);
+      };
+      try {
+        this.#batchWrites();
+        this.#send(call, serial);
+      } catch (err) {
+        clearTimeout(timer);
+        this.#forgetPendingReply(serial);
+        reject(BusError.from(err));
+      }
     });
-    try {
-      this.#batchWrites();
-      const reply = await Promise.race([this.#send(call, serial), deadline]);
-      return reply?.body ?? [];
-    } catch (err) {
-      throw BusError.from(err);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   /**
-   * Sends the call and resolves with the reply message. The common calls are
-   * encoded by wire.ts straight into one buffer; the rest (variants, structs,
-   * dicts) go through dbus-next's marshaller. Either way the reply is matched
-   * by dbus-next's own serial table, as its call() would.
+   * Writes the call; its reply goes to the handler registered under its
+   * serial in dbus-next's table, as dbus-next's own call() does. The common
+   * calls are encoded by wire.ts straight into one buffer; the rest
+   * (variants, structs, dicts) go through dbus-next's marshaller, which
+   * throws on values it cannot send.
    */
-  #send(call: MethodCall, serial: number): Promise<dbus.Message | null> {
+  #send(call: MethodCall, serial: number): void {
     const wire = encodeMethodCall({
       serial,
       destination: call.busName,
@@ -167,7 +175,7 @@ export class BusConnection {
       body: call.body ?? [],
     });
     if (!wire) {
-      const message = new dbus.Message({
+      this.#bus.send(new dbus.Message({
         serial,
         destination: call.busName,
         path: call.objectPath,
@@ -175,22 +183,17 @@ export class BusConnection {
         member: call.member,
         signature: call.signature ?? '',
         body: [...(call.body ?? [])],
-      });
-      return this.#bus.call(message);
+      }));
+      return;
     }
-    const internals = this.#bus as unknown as {
-      _methodReturnHandlers: Record<number, (reply: dbus.Message) => void>;
-      _connection: { stream: NodeJS.WritableStream & { writable: boolean } };
-    };
-    const stream = internals._connection.stream;
-    if (!stream.writable) return Promise.reject(new Error('Cannot send message, stream is closed'));
-    return new Promise((resolve, reject) => {
-      internals._methodReturnHandlers[serial] = (reply) => {
-        if (reply.type === dbus.MessageType.ERROR) reject(new dbus.DBusError(reply.errorName ?? '', reply.body?.[0], reply));
-        else resolve(reply);
-      };
-      stream.write(wire);
-    });
+    const stream = (this.#bus as unknown as { _connection: { stream: NodeJS.WritableStream & { writable: boolean } } })._connection.stream;
+    if (!stream.writable) throw new Error('Cannot send message, stream is closed');
+    stream.write(wire);
+  }
+
+  /** dbus-next's table of reply handlers by serial (its MessageBus calls and deletes them). */
+  #replyHandlers(): Record<number, (reply: dbus.Message) => void> {
+    return (this.#bus as unknown as { _methodReturnHandlers: Record<number, (reply: dbus.Message) => void> })._methodReturnHandlers;
   }
 
   /**
@@ -251,8 +254,6 @@ export class BusConnection {
    * drop it on timeout so a hung service does not grow our memory.
    */
   #forgetPendingReply(serial: number): void {
-    const handlers = (this.#bus as unknown as { _methodReturnHandlers?: Record<number, unknown> })
-      ._methodReturnHandlers;
-    if (handlers) delete handlers[serial];
+    delete this.#replyHandlers()[serial];
   }
 }

@@ -5,7 +5,7 @@
  * lacks is a 405 with `Allow`.
  */
 import Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { Config } from '../config.js';
 import { GatewayError } from '../errors.js';
 import { sendDump } from './download.js';
@@ -16,7 +16,7 @@ interface FixedRoute {
   readonly methods: Readonly<Record<string, (ctx: Context) => Promise<void>>>;
 }
 
-export function fixedRoutes(config: Config, uploader: ImageUploader): Router {
+export function fixedRoutes(config: Config, uploader: ImageUploader): Middleware {
   const table: FixedRoute[] = [
     // PUT needs a name: `PUT /upload/image/` (or without the slash) is the empty name, a 400.
     { path: '/upload/image', methods: { POST: (ctx) => uploader.handle(ctx, undefined), PUT: (ctx) => uploader.handle(ctx, '') } },
@@ -26,6 +26,8 @@ export function fixedRoutes(config: Config, uploader: ImageUploader): Router {
     { path: '/subscribe', methods: { GET: async () => { throw new GatewayError(400, 'Expected WebSocket request.'); } } },
   ];
   const router = new Router();
+  // Every other request (almost all: the D-Bus paths) skips the router's matching entirely.
+  const firstSegments = new Set(table.map((route) => firstSegment(route.path)));
   for (const route of table) {
     const verbs = Object.keys(route.methods);
     if (verbs.includes('GET')) verbs.push('HEAD');
@@ -42,7 +44,14 @@ export function fixedRoutes(config: Config, uploader: ImageUploader): Router {
       await handler(ctx);
     });
   }
-  return router;
+  const routes = router.routes() as unknown as Middleware;
+  return (ctx, next) => (firstSegments.has(firstSegment(ctx.path)) ? routes(ctx, next) : next());
+}
+
+/** `/upload/image/:name` → `upload`. */
+function firstSegment(path: string): string {
+  const end = path.indexOf('/', 1);
+  return end === -1 ? path.slice(1) : path.slice(1, end);
 }
 
 function param(ctx: Context, name: string): string {

@@ -37,7 +37,7 @@ const PROTOCOL_VERSION = 1;
 const FIELD = { path: 1, interface: 2, member: 3, destination: 6, signature: 8 } as const;
 const BASIC = new Set(['s', 'o', 'g', 'y', 'b', 'n', 'q', 'i', 'u', 'x', 't', 'd']);
 const OBJECT_PATH = /^\/$|^(\/[A-Za-z0-9_]+)+$/;
-/** What dbus-next's signature check lets through; used for the SIGNATURE header field. */
+/** The characters of a `g` value (a signature); anything else goes to dbus-next, which checks it fully. */
 const SIGNATURE_CHARS = /^[ybnqiuxtdsogavh(){}]*$/;
 
 /**

@@ -522,6 +522,7 @@ test.serial('writes to objects named like route words go through their attr rout
     t.deepEqual(await get(`${names}/${word}`), { Word: `${word} written` });
     // PATCH and PUT on the object path itself: these two names are objects, not routes.
     expectOk(t, await send('PATCH', `${names}/${word}`, { data: { Word: `${word} patched` } }));
+    t.is(await get(`${names}/${word}/attr/Word`), `${word} patched`);
     expectOk(t, await send('PUT', `${names}/${word}`, { data: { Word: word } }));
     t.is(await get(`${names}/${word}/attr/Word`), word);
   }

@@ -8,9 +8,10 @@
  *   client, its arrival time is the reference time of each event.
  * - The clients and the witness are in place before the sensor daemons start
  *   (their readings begin once the mapper has scanned them) and the daemons
- *   are stopped before counting ends, so both see the same whole stream. Signals of one sender arrive in order, so the k-th event of
- *   a path at a client is the k-th event of that path at the witness (the
- *   value is compared to make sure).
+ *   are stopped before counting ends, so both see the same whole stream.
+ *   Signals of one sender arrive in order, so the k-th event of a path at a
+ *   client is the k-th event of that path at the witness (the value is
+ *   compared to make sure).
  * - Latency = client arrival − witness arrival: the gateway's receive,
  *   convert, serialise and send, plus TLS and the client's own event loop
  *   (100 clients share the bench's main thread, so under load part of the

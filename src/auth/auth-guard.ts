@@ -56,8 +56,8 @@ export class AuthGuard implements RequestGuard {
     return this.#deps.sessions.onEnd(sessionToken, listener);
   }
 
-  useSession(sessionToken: string): boolean {
-    return this.#deps.sessions.lookup(sessionToken) !== undefined;
+  useSession(sessionToken: string): void {
+    this.#deps.sessions.lookup(sessionToken);
   }
 
   decide(principal: Principal, action: GuardedAction): Decision {

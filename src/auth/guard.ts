@@ -49,7 +49,8 @@ export interface RequestGuard {
   onSessionEnd(sessionToken: string, listener: () => void): () => void;
   /**
    * Marks the session as in use now, as a request would (an open websocket
-   * that answers pings is a client still there); false if it has ended.
+   * that answers pings is a client still there). A session that has idled
+   * out meanwhile ends now, which its onSessionEnd listeners hear.
    */
-  useSession(sessionToken: string): boolean;
+  useSession(sessionToken: string): void;
 }

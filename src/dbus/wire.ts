@@ -53,7 +53,8 @@ export function encodeMethodCall(call: WireMethodCall): Buffer | undefined {
   if (call.interfaceName !== undefined && !isText(call.interfaceName)) return undefined;
   if (signature.length > 255) return undefined;
 
-  const w = new Writer(64 + 8 * call.objectPath.length + estimate(body));
+  // Big enough for a Properties.Get or a mapper look-up; the writer grows for anything longer.
+  const w = new Writer(256);
   w.u8(LITTLE_ENDIAN);
   w.u8(METHOD_CALL);
   w.u8(call.flags ?? 0);
@@ -99,16 +100,6 @@ function bodyTypes(signature: string): string[] | undefined {
 /** A string dbus-next would marshal as `s`: no NUL. */
 function isText(value: unknown): value is string {
   return typeof value === 'string' && !value.includes('\0');
-}
-
-function estimate(body: readonly unknown[]): number {
-  let size = 0;
-  for (const value of body) {
-    if (typeof value === 'string') size += 8 + 3 * value.length;
-    else if (Array.isArray(value)) for (const item of value) size += 8 + 3 * String(item).length;
-    else size += 8;
-  }
-  return size;
 }
 
 function isInteger(value: unknown, min: number, max: number): value is number {

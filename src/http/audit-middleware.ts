@@ -11,8 +11,9 @@
  */
 import type { Middleware } from 'koa';
 import type { AuditLog } from '../auth/audit.js';
-import { clientAddress } from '../auth/auth-guard.js';
-import { principalOf, refusedUserOf } from './auth-middleware.js';
+import { CrossSiteRefusal, clientAddress } from '../auth/auth-guard.js';
+import { principalOf } from './auth-middleware.js';
+import type { RenderedErrorState } from './error-middleware.js';
 import basicAuth from 'basic-auth';
 
 const CHANGING = new Set(['PUT', 'PATCH', 'POST', 'DELETE']);
@@ -26,7 +27,10 @@ export function auditMiddleware(audit: AuditLog): Middleware {
     const loginUser = (ctx.state as { loginUser?: string }).loginUser;
     // For a refused Basic request, the name that was tried (never the password).
     const tried = refused ? basicAuth.parse(ctx.get('Authorization'))?.name : undefined;
-    const user = principalOf(ctx)?.user ?? refusedUserOf(ctx) ?? loginUser ?? tried;
+    // A cookie request refused as cross-site: whose session it carried.
+    const error = (ctx.state as RenderedErrorState).renderedError;
+    const ridden = error instanceof CrossSiteRefusal ? error.user : undefined;
+    const user = principalOf(ctx)?.user ?? ridden ?? loginUser ?? tried;
     audit.record({
       ...(user !== undefined ? { user } : {}),
       address: clientAddress(ctx.req),

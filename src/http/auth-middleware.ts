@@ -13,7 +13,7 @@
  * anything.
  */
 import type { Context, Middleware } from 'koa';
-import { type AuthGuard, CrossSiteRefusal, forbidden } from '../auth/auth-guard.js';
+import { type AuthGuard, forbidden } from '../auth/auth-guard.js';
 import type { GuardedAction, Principal } from '../auth/guard.js';
 import type { Decision } from '../auth/policy.js';
 import type { WriteCheck } from '../bmc/writes.js';
@@ -42,8 +42,6 @@ const IMPLEMENTED = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', '
 interface AuthState {
   principal?: Principal;
   writeCheck?: WriteCheck;
-  /** The session's user when the CSRF rules refused the request (for the audit line). */
-  refusedUser?: string;
 }
 
 export function authMiddleware(guard: AuthGuard): Middleware {
@@ -58,7 +56,6 @@ export function authMiddleware(guard: AuthGuard): Middleware {
       if (decision === 'deny') throw forbidden();
       if (decision === 'pending' && IMPLEMENTED.has(ctx.method) && !(kind && HOOKED[ctx.method]?.includes(kind))) throw forbidden();
     } catch (err) {
-      if (err instanceof CrossSiteRefusal) (ctx.state as AuthState).refusedUser = err.user;
       // The body is never read: close rather than drain it (an anonymous client could send an image's worth).
       const length = ctx.get('Content-Length');
       if ((length !== '' && length !== '0') || ctx.get('Transfer-Encoding') !== '') ctx.set('Connection', 'close');
@@ -84,11 +81,6 @@ export function writeCheckOf(ctx: Context): WriteCheck {
 /** Who made the request, once the guard has run. */
 export function principalOf(ctx: Context): Principal | undefined {
   return (ctx.state as AuthState).principal;
-}
-
-/** Whose session a refused cross-site request carried, if that is why it was refused. */
-export function refusedUserOf(ctx: Context): string | undefined {
-  return (ctx.state as AuthState).refusedUser;
 }
 
 /** What the policy sees: the D-Bus object path for D-Bus routes, the request path for the others. */

@@ -10,6 +10,11 @@ import { GatewayError, toGatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { sendError } from './respond.js';
 
+/** What the error middleware leaves in ctx.state for the middleware outside it. */
+export interface RenderedErrorState {
+  renderedError?: GatewayError;
+}
+
 export function errorMiddleware(log: Logger): Middleware {
   return async (ctx, next) => {
     try {
@@ -19,6 +24,8 @@ export function errorMiddleware(log: Logger): Middleware {
       }
     } catch (err) {
       const error = toGatewayError(err);
+      // For the audit line, which the outer audit middleware writes from the final state.
+      (ctx.state as RenderedErrorState).renderedError = error;
       if (error.status >= 500) {
         const cause = error.cause instanceof Error ? (error.cause.stack ?? error.cause.message) : String(error.cause ?? '');
         log.error(`${ctx.method} ${ctx.path}: ${error.status} ${error.description}${cause ? ` (${cause})` : ''}`);

@@ -10,7 +10,7 @@
  * session and XSRF cookies. Error texts never echo the body: it holds a password.
  */
 import type { Context, Middleware } from 'koa';
-import { type AuthGuard, CrossSiteRefusal, clientAddress } from '../auth/auth-guard.js';
+import { type AuthGuard, clientAddress } from '../auth/auth-guard.js';
 import { clearedCookies, sessionCookies } from '../auth/cookies.js';
 import { GatewayError } from '../errors.js';
 import { readJsonBody } from './body.js';
@@ -53,13 +53,7 @@ async function login(ctx: Context, guard: AuthGuard): Promise<void> {
 }
 
 function logout(ctx: Context, guard: AuthGuard): void {
-  let user: string | undefined;
-  try {
-    user = guard.logout(ctx.req);
-  } catch (err) {
-    if (err instanceof CrossSiteRefusal) (ctx.state as { loginUser?: string }).loginUser = err.user;
-    throw err;
-  }
+  const user = guard.logout(ctx.req);
   (ctx.state as { loginUser?: string }).loginUser = user;
   // Cleared in any case: a browser holding stale cookies should lose them too.
   ctx.append('Set-Cookie', clearedCookies());

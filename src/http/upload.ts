@@ -85,16 +85,17 @@ export class ImageUploader {
 
   /** Streams the body (or its first file part) to `path`; removes the file on any failure. */
   async #receive(ctx: Context, kind: 'raw' | 'multipart', path: string): Promise<void> {
+    // A silent client cuts the upload: the raw path destroys its size limiter, the multipart path
+    // its parser (which fails the file part); either way the write fails with the 408.
+    const idle = new AbortController();
     const stopWatching = watchIdle(ctx.req, this.#options.idleTimeoutMs, () => {
       ctx.set('Connection', 'close');
-      // Both paths listen for this: the raw pipe through `limit`, the multipart parser.
       ctx.req.unpipe();
-      ctx.req.emit(IDLE_EVENT, new GatewayError(408,
-        `The upload sent nothing for ${this.#options.idleTimeoutMs} ms; the partial image was removed`));
+      idle.abort(new GatewayError(408, `The upload sent nothing for ${this.#options.idleTimeoutMs} ms; the partial image was removed`));
     });
     try {
-      if (kind === 'raw') await this.#writeStream(ctx, ctx.req, path);
-      else await this.#writeMultipart(ctx, path);
+      if (kind === 'raw') await this.#writeStream(ctx, ctx.req, path, idle.signal);
+      else await this.#writeMultipart(ctx, path, idle.signal);
     } catch (err) {
       await unlink(path).catch(() => undefined);
       if (err instanceof GatewayError) throw err;
@@ -107,7 +108,8 @@ export class ImageUploader {
     }
   }
 
-  async #writeStream(ctx: Context, source: Readable, path: string): Promise<void> {
+  /** `cut`: aborting it fails the write with its reason. */
+  async #writeStream(ctx: Context, source: Readable, path: string, cut?: AbortSignal): Promise<void> {
     let size = 0;
     const limit = new Transform({
       transform: (chunk: Buffer, _encoding, callback) => {
@@ -129,21 +131,16 @@ export class ImageUploader {
       limit.destroy(err as Error);
       throw err;
     });
-    const onIdle = (err: Error) => limit.destroy(err);
-    ctx.req.once(IDLE_EVENT, onIdle);
+    cut?.addEventListener('abort', () => limit.destroy(cut.reason as Error), { once: true });
     source.pipe(limit);
     // Only `written` is awaited: it settles once the file is closed, also when the source failed
     // (which destroys `limit`), so the caller's unlink cannot race a file still being opened. The
     // source itself may never end after a 413 (it is left unread).
     read.catch(() => undefined);
-    try {
-      await written;
-    } finally {
-      ctx.req.off(IDLE_EVENT, onIdle);
-    }
+    await written;
   }
 
-  async #writeMultipart(ctx: Context, path: string): Promise<void> {
+  async #writeMultipart(ctx: Context, path: string, cut: AbortSignal): Promise<void> {
     let parser: busboy.Busboy;
     try {
       parser = busboy({ headers: ctx.req.headers, limits: { files: 1, fields: 16, parts: 32, fileSize: this.#options.maxBytes } });
@@ -175,7 +172,7 @@ export class ImageUploader {
         parser.destroy(err);
       };
       finished(ctx.req).catch(abandon);
-      ctx.req.once(IDLE_EVENT, abandon);
+      cut.addEventListener('abort', () => abandon(cut.reason as Error), { once: true });
     });
     ctx.req.pipe(parser);
     if (!(await written)) throw new GatewayError(400, 'Expecting a file part in the multipart/form-data body');
@@ -186,9 +183,6 @@ export class ImageUploader {
     return new GatewayError(413, `Image larger than the limit of ${this.#options.maxBytes} bytes`);
   }
 }
-
-/** Emitted on the request by the idle watch (see #receive). */
-const IDLE_EVENT = 'bmc-gateway:idle';
 
 /** Calls `onIdle` once if `source` delivers no data for `ms` (it must be flowing: piped). */
 function watchIdle(source: Readable, ms: number, onIdle: () => void): () => void {

@@ -34,14 +34,31 @@ export interface Config {
   readonly maxSessionsPerUser: number;
   /** Origins allowed to make CORS requests, normalised `scheme://host[:port]`. */
   readonly corsOrigins: readonly string[];
-  /** Failed logins allowed per user name / per client address inside the window. */
+  /** Failed logins per user name inside the window before that user's password checks are delayed. */
   readonly loginLimitPerUser: number;
+  /** Failed logins per client address inside the window before that address is refused (429). */
   readonly loginLimitPerAddress: number;
   readonly loginLimitWindowMs: number;
+  /** Longest delay put before a password check of a user with recent failures. */
+  readonly loginDelayMaxMs: number;
+  /** Roles from D-Bus: a local user must be in one of these groups (as bmcweb's `redfish` check). */
+  readonly servedGroups: readonly string[];
+  /** Open TCP connections at most; more are closed at once. */
+  readonly maxConnections: number;
+  /** Open TCP connections from one client address at most; more are closed at once. */
+  readonly maxConnectionsPerAddress: number;
+  /** A TLS handshake must finish within this. */
+  readonly tlsHandshakeTimeoutMs: number;
+  /** A request head (request line and headers) must arrive within this. */
+  readonly headersTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  readonly keepAliveTimeoutMs: number;
   /** /subscribe: ping interval; a peer that has not answered a ping by the next one is dropped. */
   readonly wsPingIntervalMs: number;
   /** /subscribe: open websocket connections at most (more: 503). */
   readonly wsMaxConnections: number;
+  /** /subscribe: open websocket connections of one user at most (more: 503). */
+  readonly wsMaxConnectionsPerUser: number;
   /** /subscribe: entries allowed in a filter's `paths` and `interfaces`. */
   readonly wsMaxPaths: number;
   readonly wsMaxInterfaces: number;
@@ -96,11 +113,19 @@ export const OPTIONS: Readonly<Record<string, Option>> = {
   'max-sessions': { type: 'string', env: 'BMC_GATEWAY_MAX_SESSIONS', default: '64', help: 'sessions at most (the least recently used one is ended beyond)' },
   'max-sessions-per-user': { type: 'string', env: 'BMC_GATEWAY_MAX_SESSIONS_PER_USER', default: '8', help: 'sessions per user at most (their least recently used one is ended beyond)' },
   'cors-origins': { type: 'string', env: 'BMC_GATEWAY_CORS_ORIGINS', help: 'comma-separated origins (https://host[:port]) allowed to make CORS requests; none when not given' },
-  'login-limit-per-user': { type: 'string', env: 'BMC_GATEWAY_LOGIN_LIMIT_PER_USER', default: '10', help: 'failed logins per user name inside the window before 429' },
-  'login-limit-per-address': { type: 'string', env: 'BMC_GATEWAY_LOGIN_LIMIT_PER_ADDRESS', default: '5', help: 'failed logins per client address inside the window before 429' },
+  'login-limit-per-user': { type: 'string', env: 'BMC_GATEWAY_LOGIN_LIMIT_PER_USER', default: '3', help: 'failed logins per user name inside the window before that user\'s password checks are delayed (never refused)' },
+  'login-limit-per-address': { type: 'string', env: 'BMC_GATEWAY_LOGIN_LIMIT_PER_ADDRESS', default: '5', help: 'failed logins per client address inside the window before that address gets 429' },
   'login-limit-window-ms': { type: 'string', env: 'BMC_GATEWAY_LOGIN_LIMIT_WINDOW_MS', default: '60000', help: 'sliding window of the login limits, in ms' },
+  'login-delay-max-ms': { type: 'string', env: 'BMC_GATEWAY_LOGIN_DELAY_MAX_MS', default: '10000', help: 'longest delay before a password check of a user with recent failures, in ms' },
+  'served-groups': { type: 'string', env: 'BMC_GATEWAY_SERVED_GROUPS', default: 'web,redfish', help: 'roles from dbus: a local user must be in one of these groups (comma-separated)' },
+  'max-connections': { type: 'string', env: 'BMC_GATEWAY_MAX_CONNECTIONS', default: '200', help: 'open connections at most; more are closed at once' },
+  'max-connections-per-address': { type: 'string', env: 'BMC_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS', default: '64', help: 'open connections from one client address at most; more are closed at once' },
+  'tls-handshake-timeout-ms': { type: 'string', env: 'BMC_GATEWAY_TLS_HANDSHAKE_TIMEOUT_MS', default: '10000', help: 'a TLS handshake must finish within this, in ms' },
+  'headers-timeout-ms': { type: 'string', env: 'BMC_GATEWAY_HEADERS_TIMEOUT_MS', default: '20000', help: 'a request line and headers must arrive within this, in ms' },
+  'keep-alive-timeout-ms': { type: 'string', env: 'BMC_GATEWAY_KEEP_ALIVE_TIMEOUT_MS', default: '15000', help: 'an idle keep-alive connection is closed after this, in ms' },
   'ws-ping-interval-ms': { type: 'string', env: 'BMC_GATEWAY_WS_PING_INTERVAL_MS', default: '30000', help: '/subscribe: ping interval; silent peers are dropped after one more, in ms' },
   'ws-max-connections': { type: 'string', env: 'BMC_GATEWAY_WS_MAX_CONNECTIONS', default: '32', help: '/subscribe: open websocket connections at most' },
+  'ws-max-connections-per-user': { type: 'string', env: 'BMC_GATEWAY_WS_MAX_CONNECTIONS_PER_USER', default: '8', help: '/subscribe: open websocket connections of one user at most' },
   'ws-max-paths': { type: 'string', env: 'BMC_GATEWAY_WS_MAX_PATHS', default: '64', help: '/subscribe: entries in a filter\'s paths at most' },
   'ws-max-interfaces': { type: 'string', env: 'BMC_GATEWAY_WS_MAX_INTERFACES', default: '64', help: '/subscribe: entries in a filter\'s interfaces at most' },
   'ws-send-buffer-bytes': { type: 'string', env: 'BMC_GATEWAY_WS_SEND_BUFFER_BYTES', default: String(1024 * 1024), help: '/subscribe: unsent event bytes per client before it is closed as too slow' },
@@ -176,8 +201,16 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     loginLimitPerUser: integer('login-limit-per-user', pick('login-limit-per-user'), 1, 1_000_000),
     loginLimitPerAddress: integer('login-limit-per-address', pick('login-limit-per-address'), 1, 1_000_000),
     loginLimitWindowMs: integer('login-limit-window-ms', pick('login-limit-window-ms'), 1, 86_400_000),
+    loginDelayMaxMs: integer('login-delay-max-ms', pick('login-delay-max-ms'), 0, 600_000),
+    servedGroups: Object.freeze(groupList(pick('served-groups'))),
+    maxConnections: integer('max-connections', pick('max-connections'), 1, 100_000),
+    maxConnectionsPerAddress: integer('max-connections-per-address', pick('max-connections-per-address'), 1, 100_000),
+    tlsHandshakeTimeoutMs: integer('tls-handshake-timeout-ms', pick('tls-handshake-timeout-ms'), 100, 600_000),
+    headersTimeoutMs: integer('headers-timeout-ms', pick('headers-timeout-ms'), 100, 600_000),
+    keepAliveTimeoutMs: integer('keep-alive-timeout-ms', pick('keep-alive-timeout-ms'), 100, 3_600_000),
     wsPingIntervalMs: integer('ws-ping-interval-ms', pick('ws-ping-interval-ms'), 10, 3_600_000),
     wsMaxConnections: integer('ws-max-connections', pick('ws-max-connections'), 1, 10_000),
+    wsMaxConnectionsPerUser: integer('ws-max-connections-per-user', pick('ws-max-connections-per-user'), 1, 10_000),
     wsMaxPaths: integer('ws-max-paths', pick('ws-max-paths'), 1, 10_000),
     wsMaxInterfaces: integer('ws-max-interfaces', pick('ws-max-interfaces'), 1, 10_000),
     wsSendBufferBytes: integer('ws-send-buffer-bytes', pick('ws-send-buffer-bytes'), 1024, 1024 ** 3),
@@ -242,6 +275,16 @@ function oneOf<T extends string>(name: string, text: string, choices: readonly T
 function pamService(text: string): string {
   if (/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(text)) return text;
   throw new ConfigError(`--pam-service: expected a file name in /etc/pam.d, got '${text}'`);
+}
+
+/** `web,redfish` → group names (Linux group name characters); at least one. */
+function groupList(text: string): string[] {
+  const groups = text.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  if (groups.length === 0) throw new ConfigError('--served-groups: expected at least one group name');
+  for (const group of groups) {
+    if (!/^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/.test(group)) throw new ConfigError(`--served-groups: expected group names, got '${group}'`);
+  }
+  return groups;
 }
 
 /** `https://a.example, https://b.example:8443` → exact origins; paths and wildcards are refused. */

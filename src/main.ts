@@ -47,6 +47,12 @@ async function main(): Promise<number> {
     const stop = (signal: string) => {
       // The listener is gone after this: a second signal ends the process at once.
       log.info(`${signal}: shutting down (in-flight requests get up to ${config.shutdownTimeoutMs} ms)`);
+      // Every socket is destroyed at the drain deadline; releasing the bus may take one call
+      // deadline more. Past that, something is stuck: exit rather than wait for SIGKILL.
+      setTimeout(() => {
+        log.error('shutdown did not finish in time; exiting');
+        resolve(1);
+      }, config.shutdownTimeoutMs + config.callTimeoutMs + 2000).unref();
       gateway.close().then(() => {
         log.info('stopped');
         resolve(0);

@@ -13,8 +13,9 @@ import type { Config } from './config.js';
 import { BusConnection } from './dbus/bus.js';
 import type { Logger } from './log.js';
 import { HttpDrain } from './http/drain.js';
-import { answerClientError } from './http/client-error.js';
+import { CONNECTIONS_CHECKING_INTERVAL_MS, ConnectionGuard, descriptorsNeeded, openFileLimit } from './http/connections.js';
 import { loadOrCreateCertificate } from './tls.js';
+import { TLS_POLICY } from './tls-policy.js';
 import { writeHandlers } from './http/handlers/write.js';
 import { SubscribeService } from './ws/service.js';
 
@@ -62,9 +63,24 @@ export async function startGateway(config: Config, log: Logger, options: StartOp
     const tls = await loadOrCreateCertificate(config.tlsCertPath, config.tlsKeyPath);
     if (tls.generated) log.info(`created a self-signed certificate at ${config.tlsCertPath}`);
     certificate = tls.cert;
-    server = createHttpsServer({ cert: tls.cert, key: tls.key }, app.callback()) as unknown as Server;
+    server = createHttpsServer({
+      cert: tls.cert, key: tls.key, ...TLS_POLICY,
+      handshakeTimeout: config.tlsHandshakeTimeoutMs,
+      connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS,
+    }, app.callback()) as unknown as Server;
   } else {
-    server = createHttpServer(app.callback());
+    server = createHttpServer({ connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS }, app.callback());
+  }
+  const connections = new ConnectionGuard(server, {
+    maxConnections: config.maxConnections,
+    maxConnectionsPerAddress: config.maxConnectionsPerAddress,
+    headersTimeoutMs: config.headersTimeoutMs,
+    keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+  }, config.tls, log);
+  const fdLimit = openFileLimit();
+  if (fdLimit !== undefined && fdLimit < descriptorsNeeded(config.maxConnections)) {
+    log.warning(`the open file limit (${fdLimit}) is below what --max-connections ${config.maxConnections} may need `
+      + `(${descriptorsNeeded(config.maxConnections)}): raise LimitNOFILE= or lower --max-connections`);
   }
   // /subscribe: the same guard as every route, checked before the 101.
   const subscriptions = new SubscribeService({
@@ -81,15 +97,7 @@ export async function startGateway(config: Config, log: Logger, options: StartOp
     },
   });
   server.on('upgrade', subscriptions.handleUpgrade);
-  // Requests the HTTP parser refuses get the error envelope too, not Node's bare 400.
-  server.on('clientError', answerClientError);
-  const drain = new HttpDrain(server);
-  // Slow-loris guard: a client has this long to send its headers.
-  server.headersTimeout = 20_000;
-  // No overall request timeout: it would cut image uploads over slow links (a 64 MiB image at
-  // 1 Mbit/s takes 9 minutes). Bodies are bounded instead by --body-timeout-ms: a JSON body must
-  // arrive within it, an upload may pause at most that long (http/body.ts, http/upload.ts).
-  server.requestTimeout = 0;
+  const drain = new HttpDrain(server, connections);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     const target = options.listenFd !== undefined ? { fd: options.listenFd } : { port: config.port, host: config.host };

@@ -12,14 +12,20 @@
  *   `ctx.bodyTimeoutMs`): 408 otherwise, so a client trickling bytes cannot
  *   hold a request open (the server sets no overall request timeout, which
  *   would cut long image uploads; see upload.ts).
+ * - the body must be UTF-8: invalid bytes are a 400, never stored as U+FFFD;
+ * - `Expect: 100-continue` is answered here, when the body is about to be
+ *   read, so only after the auth guard let the request through (the server
+ *   does not send it by itself: http/connections.ts).
  * On 413 and 408 the rest of the body is left unread and the connection is
  * closed after the answer.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from 'koa';
 import { GatewayError } from '../errors.js';
 
 export const JSON_BODY_LIMIT = 100 * 1024;
 export const DEFAULT_BODY_TIMEOUT_MS = 60_000;
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 declare module 'koa' {
   interface DefaultContext {
@@ -36,15 +42,30 @@ export async function readJsonBody(ctx: Context, limit = JSON_BODY_LIMIT): Promi
   if (!chunked && (length === undefined || length === 0)) return undefined;
   checkContentType(headers['content-type'] ?? '');
   if (length !== undefined && length > limit) throw tooLarge(ctx, limit);
+  continueBody(ctx.req, ctx.res);
   const body = await receive(ctx, limit, ctx.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS);
   if (body.length === 0) return undefined;
-  const text = body.toString('utf8');
+  let text: string;
+  try {
+    text = UTF8.decode(body);
+  } catch {
+    throw new GatewayError(400, 'The request body is not valid UTF-8');
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
     throw new GatewayError(400, `Invalid JSON in the request body: ${(err as Error).message}`);
   }
 }
+
+/** Sends `100 Continue` to a client that waits for it before sending its body (once). */
+export function continueBody(req: IncomingMessage, res: ServerResponse): void {
+  const expect = req.headers.expect;
+  if (typeof expect !== 'string' || expect.toLowerCase() !== '100-continue' || continued.has(res) || res.headersSent) return;
+  continued.add(res);
+  res.writeContinue();
+}
+const continued = new WeakSet<ServerResponse>();
 
 /** The whole body, or 413/408 (the request is then paused, not destroyed: its socket carries the answer). */
 function receive(ctx: Context, limit: number, timeoutMs: number): Promise<Buffer> {

@@ -2,6 +2,9 @@
  * Graceful HTTP shutdown: stop accepting, let in-flight requests finish
  * within a bound, end keep-alive connections as soon as their response is
  * out, then cut whatever is still running. Used by Gateway.close() on SIGTERM.
+ * Connections that serve nothing (a TLS handshake, a head still arriving,
+ * an idle keep-alive) end at once; at the deadline every connection the
+ * server holds is destroyed, so the drain ends on time whatever clients do.
  *
  * Node's server.close() stops accepting and closes idle connections once,
  * but a keep-alive connection whose request is in flight stays open after
@@ -10,6 +13,7 @@
  * yet, and idle connections are closed again after each one.
  */
 import type { Server, ServerResponse } from 'node:http';
+import type { ConnectionGuard } from './connections.js';
 
 export interface DrainResult {
   /** Requests that finished during the drain. */
@@ -20,12 +24,14 @@ export interface DrainResult {
 
 export class HttpDrain {
   readonly #server: Server;
+  readonly #connections: ConnectionGuard;
   readonly #inFlight = new Set<ServerResponse>();
   #draining = false;
   #finished = 0;
 
-  constructor(server: Server) {
+  constructor(server: Server, connections: ConnectionGuard) {
     this.#server = server;
+    this.#connections = connections;
     server.on('request', (_req, res: ServerResponse) => {
       this.#inFlight.add(res);
       if (this.#draining) markClose(res);
@@ -34,6 +40,7 @@ export class HttpDrain {
         if (!this.#draining) return;
         this.#finished++;
         server.closeIdleConnections();
+        connections.closeIdle();
       });
     });
   }
@@ -49,6 +56,7 @@ export class HttpDrain {
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     for (const res of this.#inFlight) markClose(res);
     this.#server.closeIdleConnections();
+    this.#connections.closeIdle();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'deadline'>((resolve) => {
       timer = setTimeout(() => resolve('deadline'), timeoutMs);
@@ -59,6 +67,7 @@ export class HttpDrain {
     if (outcome === 'deadline') {
       cut = this.#inFlight.size;
       this.#server.closeAllConnections();
+      this.#connections.destroyAll();
       await closed;
     }
     return { finished: this.#finished, cut };

@@ -10,10 +10,15 @@
  * long it may send nothing: a body silent for `idleTimeoutMs` is answered
  * 408 and its file removed, so a stalled client cannot hold the one upload
  * slot for long.
+ *
+ * The image file is created new (O_CREAT|O_EXCL|O_NOFOLLOW), before the body
+ * is read: a name that exists (a file, a directory or a symbolic link) is
+ * a 409 and is left as it was, and the gateway never writes through a link
+ * someone placed in the image directory.
  */
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, unlink } from 'node:fs/promises';
+import { constants, createWriteStream } from 'node:fs';
+import { type FileHandle, mkdir, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
@@ -22,6 +27,7 @@ import type { Context } from 'koa';
 import type { BusConnection } from '../dbus/bus.js';
 import { watchForNewVersion } from '../bmc/image-version.js';
 import { GatewayError } from '../errors.js';
+import { continueBody } from './body.js';
 import { sendData } from './respond.js';
 
 export interface UploadOptions {
@@ -83,8 +89,11 @@ export class ImageUploader {
     }
   }
 
-  /** Streams the body (or its first file part) to `path`; removes the file on any failure. */
+  /** Streams the body (or its first file part) to a new file `path`; removes it on any failure. */
   async #receive(ctx: Context, kind: 'raw' | 'multipart', path: string): Promise<void> {
+    const file = await createImageFile(path);
+    // The client may now send the body (it waited for this if it sent Expect: 100-continue).
+    continueBody(ctx.req, ctx.res);
     // A silent client cuts the upload: the raw path destroys its size limiter, the multipart path
     // its parser (which fails the file part); either way the write fails with the 408.
     const idle = new AbortController();
@@ -94,9 +103,10 @@ export class ImageUploader {
       idle.abort(new GatewayError(408, `The upload sent nothing for ${this.#options.idleTimeoutMs} ms; the partial image was removed`));
     });
     try {
-      if (kind === 'raw') await this.#writeStream(ctx, ctx.req, path, idle.signal);
-      else await this.#writeMultipart(ctx, path, idle.signal);
+      if (kind === 'raw') await this.#writeStream(ctx, ctx.req, file, idle.signal);
+      else await this.#writeMultipart(ctx, file, idle.signal);
     } catch (err) {
+      await file.close().catch(() => undefined);
       await unlink(path).catch(() => undefined);
       if (err instanceof GatewayError) throw err;
       if (ctx.req.aborted || (err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') {
@@ -109,7 +119,7 @@ export class ImageUploader {
   }
 
   /** `cut`: aborting it fails the write with its reason. */
-  async #writeStream(ctx: Context, source: Readable, path: string, cut?: AbortSignal): Promise<void> {
+  async #writeStream(ctx: Context, source: Readable, file: FileHandle, cut?: AbortSignal): Promise<void> {
     let size = 0;
     const limit = new Transform({
       transform: (chunk: Buffer, _encoding, callback) => {
@@ -118,8 +128,7 @@ export class ImageUploader {
         else callback(null, chunk);
       },
     });
-    // 'w' truncates: a PUT over an existing name replaces it, no stale tail.
-    const written = pipeline(limit, createWriteStream(path, { flags: 'w', mode: 0o600 }));
+    const written = pipeline(limit, createWriteStream('', { fd: file }));
     // The source is piped by hand, not put into pipeline(): pipeline destroys
     // every stream on an error, and destroying the IncomingMessage on the size
     // limit detached its socket (req.socket = null) before the 413 was sent,
@@ -140,7 +149,7 @@ export class ImageUploader {
     await written;
   }
 
-  async #writeMultipart(ctx: Context, path: string, cut: AbortSignal): Promise<void> {
+  async #writeMultipart(ctx: Context, file: FileHandle, cut: AbortSignal): Promise<void> {
     let parser: busboy.Busboy;
     try {
       parser = busboy({ headers: ctx.req.headers, limits: { files: 1, fields: 16, parts: 32, fileSize: this.#options.maxBytes } });
@@ -149,14 +158,14 @@ export class ImageUploader {
     }
     const written = new Promise<boolean>((resolve, reject) => {
       let sawFile = false;
-      parser.on('file', (_field, file) => {
+      parser.on('file', (_field, part) => {
         if (sawFile) {
-          file.resume();
+          part.resume();
           return;
         }
         sawFile = true;
-        file.on('limit', () => file.destroy(this.#tooLarge(ctx)));
-        this.#writeStream(ctx, file, path).then(() => resolve(true), reject);
+        part.on('limit', () => part.destroy(this.#tooLarge(ctx)));
+        this.#writeStream(ctx, part, file).then(() => resolve(true), reject);
       });
       // Once a file part is being written, its stream reports the failure (the parser destroys it).
       parser.on('error', (err: Error) => {
@@ -181,6 +190,20 @@ export class ImageUploader {
   #tooLarge(ctx: Context): GatewayError {
     ctx.set('Connection', 'close');
     return new GatewayError(413, `Image larger than the limit of ${this.#options.maxBytes} bytes`);
+  }
+}
+
+/** Creates the image file; 409 when the name exists in any form (file, directory, link). */
+async function createImageFile(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ELOOP' || code === 'EISDIR') {
+      const name = path.slice(path.lastIndexOf('/') + 1);
+      throw new GatewayError(409, `An image named '${name}' already exists in the image directory; choose another name`);
+    }
+    throw new GatewayError(500, 'Could not store the image', { cause: err });
   }
 }
 

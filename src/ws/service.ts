@@ -23,9 +23,8 @@ import type { AuditLog } from '../auth/audit.js';
 import { clientAddress } from '../auth/auth-guard.js';
 import type { Principal, RequestGuard } from '../auth/guard.js';
 import type { BusConnection } from '../dbus/bus.js';
-import type { Json } from '../dbus/convert.js';
-import { GatewayError, statusLine, toGatewayError } from '../errors.js';
-import { writeJson } from '../http/json-text.js';
+import { GatewayError, toGatewayError } from '../errors.js';
+import { endAndDestroy, errorResponse } from '../http/client-error.js';
 import { SECURITY_HEADERS } from '../http/security-headers.js';
 import type { Logger } from '../log.js';
 import { type EventSink, EventHub } from './hub.js';
@@ -269,18 +268,5 @@ const SECURITY_LINES: readonly string[] = Object.entries(SECURITY_HEADERS).map((
 
 /** Answers the upgrade request with an HTTP error and the JSON envelope, then closes. */
 function refuse(socket: Duplex, error: GatewayError): void {
-  if (socket.destroyed || !socket.writable) {
-    socket.destroy();
-    return;
-  }
-  const body = writeJson(error.toEnvelope() as unknown as Json);
-  const lines = [
-    `HTTP/1.1 ${statusLine(error.status)}`,
-    'Content-Type: application/json; charset=utf-8',
-    `Content-Length: ${Buffer.byteLength(body)}`,
-    ...SECURITY_LINES,
-    'Connection: close',
-    ...Object.entries(error.headers).map(([name, value]) => `${name}: ${value}`),
-  ];
-  socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy());
+  endAndDestroy(socket, errorResponse(error, true));
 }

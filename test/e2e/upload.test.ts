@@ -10,7 +10,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { request as httpsRequest, type RequestOptions as HttpsRequestOptions } from 'node:https';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -417,20 +417,31 @@ test.serial('traversal, hidden and empty names: refused, nothing written anywher
   });
 });
 
-test.serial('PUT over an existing name replaces the whole file (no stale tail)', async (t) => {
-  const version = uniqueVersion('replace');
-  const image = await makeImage(version);
-  const name = `replace-${randomUUID().slice(0, 8)}.tar`;
+test.serial('PUT over an existing name, directory or symbolic link: 409, and what is there stays as it was', async (t) => {
   await withSoftwareManagerStopped(async () => {
-    await writeFile(join(h().imageDir, name), Buffer.alloc(image.length * 4, 0x7a));
-    // No software manager: the gateway stores the file, waits, and answers 400.
-    const res = await h().client.request('PUT', `/upload/image/${name}`, { body: image, headers: OCTET });
-    t.is(res.status, 400);
-    t.is(res.json.data.description, EXTRACT_FAILED);
-    t.true((await readFile(join(h().imageDir, name))).equals(image), 'the file holds exactly the new image');
+    const image = await makeImage(uniqueVersion('exists'));
+    const file = `exists-${randomUUID().slice(0, 8)}.tar`;
+    const old = Buffer.alloc(64, 0x7a);
+    await writeFile(join(h().imageDir, file), old);
+    const directory = `dir-${randomUUID().slice(0, 8)}`;
+    await mkdir(join(h().imageDir, directory));
+    const outside = join(dirname(h().imageDir), `outside-${randomUUID().slice(0, 8)}`);
+    await writeFile(outside, 'not to be touched');
+    const link = `link-${randomUUID().slice(0, 8)}.tar`;
+    await symlink(outside, join(h().imageDir, link));
+    const dangling = `dangling-${randomUUID().slice(0, 8)}.tar`;
+    await symlink(join(dirname(h().imageDir), `created-through-link-${randomUUID().slice(0, 8)}`), join(h().imageDir, dangling));
+    for (const name of [file, directory, link, dangling]) {
+      const res = await h().client.request('PUT', `/upload/image/${name}`, { body: image, headers: OCTET });
+      t.is(res.status, 409, `${name}: ${res.text}`);
+      t.is(res.json.data.description, `An image named '${name}' already exists in the image directory; choose another name`);
+    }
+    t.true((await readFile(join(h().imageDir, file))).equals(old), 'the existing file is unchanged');
+    t.is(await readFile(outside, 'utf8'), 'not to be touched', 'nothing was written through the link');
+    t.false(existsSync(await readlink(join(h().imageDir, dangling))), 'nothing was created through a dangling link');
+    await rm(outside);
+    for (const name of [file, directory, link, dangling]) await rm(join(h().imageDir, name), { recursive: true });
   });
-  // The restarted manager finds the stored image, as phosphor-image-manager would at start.
-  t.true(await eventually(async () => (await getAttr(`${SOFTWARE}/${expectedId(version)}`, 'Version')) === version));
 });
 
 test.serial('no credentials: 401; read-only and no-access users: 403; nothing written', async (t) => {

@@ -81,3 +81,16 @@ check(`the checker fails a unit whose ExecStart binary does not exist${suffix}`,
     t.regex(run.output, /FAIL systemd-analyze verify bmc-rest-gateway\.service/);
   });
 });
+
+test('LimitNOFILE= covers the descriptors the default connection cap may need', async (t) => {
+  const { loadConfig } = await import('../../src/config.js');
+  const { descriptorsNeeded, openFileLimit } = await import('../../src/http/connections.js');
+  const unit = await readFile(join(ROOT, 'systemd', 'bmc-rest-gateway.service'), 'utf8');
+  const limit = Number(/^LimitNOFILE=(\d+)$/m.exec(unit)?.[1]);
+  const { maxConnections } = loadConfig([], {}).config;
+  t.true(limit >= descriptorsNeeded(maxConnections), `LimitNOFILE=${limit} < ${descriptorsNeeded(maxConnections)} for --max-connections ${maxConnections}`);
+  // The start-up check reads the same number from /proc/self/limits.
+  t.is(openFileLimit('Limit                     Soft Limit           Hard Limit           Units\n'
+    + 'Max open files            1024                 524288               files\n'), 1024);
+  t.is(openFileLimit('Max open files            unlimited            unlimited            files\n'), undefined);
+});

@@ -9,11 +9,11 @@
  */
 import type { IncomingMessage } from 'node:http';
 import basicAuth from 'basic-auth';
-import { Limiter } from '../bmc/limit.js';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { SESSION_COOKIE, parseCookies } from './cookies.js';
 import { type CredentialChecker, MAX_USER_LENGTH, plausiblePassword, plausibleUser } from './credentials.js';
+import { CheckQueue, QueueFull } from './check-queue.js';
 import { csrfVerdict } from './csrf.js';
 import type { GuardedAction, Principal, RequestGuard } from './guard.js';
 import { type Decision, type Policy, decide } from './policy.js';
@@ -29,19 +29,20 @@ export interface AuthGuardDeps {
   readonly policy: Policy;
   readonly corsOrigins: readonly string[];
   readonly log: Logger;
+  /** Password checks that may wait for a slot (default 256); more: 503. */
+  readonly maxWaitingChecks?: number;
 }
 
-/** Password checks at once (each may hold a libuv thread for PAM's 2-4 s fail delay) and waiting. */
+/** Password checks at once: each may hold a libuv thread for PAM's 2-4 s fail delay. */
 const CONCURRENT_CHECKS = 2;
-const MAX_WAITING_CHECKS = 32;
 
 export class AuthGuard implements RequestGuard {
   readonly #deps: AuthGuardDeps;
-  readonly #checks = new Limiter(CONCURRENT_CHECKS);
-  #waiting = 0;
+  readonly #checks: CheckQueue;
 
   constructor(deps: AuthGuardDeps) {
     this.#deps = deps;
+    this.#checks = new CheckQueue(CONCURRENT_CHECKS, deps.maxWaitingChecks ?? 256);
   }
 
   /** The seam for websocket upgrades and other non-Koa callers: authenticate, then the policy. */
@@ -138,29 +139,48 @@ export class AuthGuard implements RequestGuard {
     });
   }
 
-  /** Throttle, then the backend (bounded concurrency); throws `fail()` on a wrong password. */
+  /**
+   * The password check, throttled (rate-limit.ts): a refused address is 429 at once and again
+   * when its turn comes; a user with recent failures waits before the check (a timer, holding no
+   * slot); the check itself waits for a slot in the queue. Throws `fail()` when the password is
+   * wrong, 503 when the backend is broken or too many checks wait.
+   */
   async #checkPassword(user: string, password: string, address: string, fail: () => GatewayError): Promise<void> {
+    const throttle = this.#deps.throttle;
     const key = user.length <= MAX_USER_LENGTH ? user : user.slice(0, MAX_USER_LENGTH);
-    const admission = this.#deps.throttle.admit(key, address);
-    if (!admission.admitted) {
-      throw new GatewayError(429, 'Too many failed login attempts; try again later',
-        { headers: { 'Retry-After': String(admission.retryAfterSeconds) } });
+    refuseThrottled(throttle.addressRetryAfterSeconds(address));
+    if (!plausibleUser(user) || !plausiblePassword(password)) {
+      throttle.failed(key, address);
+      throw fail();
     }
-    let ok = false;
-    if (plausibleUser(user) && plausiblePassword(password)) {
-      if (this.#waiting >= MAX_WAITING_CHECKS) {
+    const delayMs = throttle.userDelayMs(key);
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    let ok: boolean;
+    try {
+      ok = await this.#checks.run(() => throttle.addressFailures(address), () => {
+        // The address may have failed enough while this check waited.
+        refuseThrottled(throttle.addressRetryAfterSeconds(address));
+        return this.#deps.credentials.verify(user, password, address);
+      });
+    } catch (err) {
+      if (err instanceof GatewayError) throw err;
+      if (err instanceof QueueFull) {
         throw new GatewayError(503, 'Too many logins in progress; try again later', { headers: { 'Retry-After': '5' } });
       }
-      this.#waiting += 1;
-      try {
-        ok = await this.#checks.run(() => this.#deps.credentials.verify(user, password, address));
-      } finally {
-        this.#waiting -= 1;
-      }
+      this.#deps.log.error(`password check failed: ${err instanceof Error ? err.message : String(err)}`);
+      throw new GatewayError(503, 'Password checks are not available now', { cause: err });
     }
-    if (!ok) throw fail();
-    this.#deps.throttle.succeeded(key, address);
+    if (!ok) {
+      throttle.failed(key, address);
+      throw fail();
+    }
   }
+}
+
+function refuseThrottled(retryAfterSeconds: number): void {
+  if (retryAfterSeconds <= 0) return;
+  throw new GatewayError(429, 'Too many failed login attempts from this address; try again later',
+    { headers: { 'Retry-After': String(retryAfterSeconds) } });
 }
 
 /**

@@ -51,8 +51,13 @@ export async function createAuth(config: Config, bus: BusConnection, log: Logger
     perUser: config.loginLimitPerUser,
     perAddress: config.loginLimitPerAddress,
     windowMs: config.loginLimitWindowMs,
+    maxDelayMs: config.loginDelayMaxMs,
   });
-  const guard = new AuthGuard({ sessions, credentials, roles, throttle, policy, corsOrigins: config.corsOrigins, log });
+  const guard = new AuthGuard({
+    sessions, credentials, roles, throttle, policy, corsOrigins: config.corsOrigins, log,
+    // Each waiting check holds a connection: the connection cap bounds them already.
+    maxWaitingChecks: config.maxConnections,
+  });
   log.info(`authentication: passwords ${credentials.description}, roles ${roles.description}, `
     + `policy ${config.policyFile || 'built-in'} (${policy.rules.length} rules)`);
   return { guard, audit: new AuditLog(log), corsOrigins: config.corsOrigins };

@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import test from 'ava';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { TEST_USERS } from '../helpers/users.js';
+import { connectSubscriber } from '../helpers/ws-client.js';
 
 const HOST0 = '/xyz/openbmc_project/state/host0';
 const run = promisify(execFile);
@@ -55,37 +56,62 @@ test('a user over the session cap loses their least recently used session', asyn
   });
 });
 
-test('brute force: failures per address are throttled with 429 and Retry-After, Basic included', async (t) => {
-  await withHarness(['--login-limit-per-address', '3', '--login-limit-per-user', '100'], async (harness) => {
-    const anonymous = harness.clientAs(null);
-    const attempt = (user: string, password: string) => anonymous.request('POST', '/login', { body: { data: [user, password] } });
-    const token = await loginToken(harness, TEST_USERS.root); // a success refunds its own attempt
-    for (const user of ['root', 'operator', 'mallory']) t.is((await attempt(user, 'guess')).status, 401);
-    const throttled = await attempt('readonly', 'guess');
-    t.is(throttled.status, 429);
-    t.deepEqual(throttled.json, {
-      data: { description: 'Too many failed login attempts; try again later' }, message: '429 Too Many Requests', status: 'error' });
-    const retryAfter = Number(throttled.headers['retry-after']);
-    t.true(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `Retry-After: ${retryAfter}`);
-    // While throttled, the right password does not get through either (nothing to learn from the answer).
-    t.is((await attempt('root', '0penBmc')).status, 429);
-    const basic = await anonymous.get(HOST0, { credentials: TEST_USERS.root });
-    t.is(basic.status, 429);
-    t.truthy(basic.headers['retry-after']);
-    // Sessions made before keep working: throttling is about password checks.
-    t.is((await anonymous.get(HOST0, { headers: { 'x-auth-token': token } })).status, 200);
-    t.true(harness.logLines.some((line) => /audit .* verb=POST path=\/login status=429$/.test(line)));
+/** The shipped throttling defaults (the harness raises them for the other test files). */
+const DEFAULT_LIMITS = ['--login-limit-per-address', '5', '--login-limit-per-user', '3'];
+
+test('the right password is never refused: 12 concurrent Basic requests and 40 parallel Basic websockets from one address', async (t) => {
+  await withHarness([...DEFAULT_LIMITS, '--ws-max-connections', '64', '--ws-max-connections-per-user', '64'], async (harness) => {
+    const statuses = await Promise.all(Array.from({ length: 12 }, () => harness.client.get(HOST0).then((r) => r.status)));
+    t.deepEqual(statuses, Array.from({ length: 12 }, () => 200));
+    const basic = `Basic ${Buffer.from(`${TEST_USERS.root.user}:${TEST_USERS.root.password}`).toString('base64')}`;
+    const sockets = await Promise.allSettled(Array.from({ length: 40 }, () =>
+      connectSubscriber(harness.gateway.url, harness.gateway.certificate ?? '', { headers: { authorization: basic } })));
+    t.is(sockets.filter((s) => s.status === 'fulfilled').length, 40, 'every upgrade opened');
+    for (const s of sockets) if (s.status === 'fulfilled') s.value.ws.terminate();
+    t.false(harness.logLines.some((line) => /^<5>audit .* status=(401|429)$/.test(line)), 'no refused login in the audit log');
   });
 });
 
-test('brute force: failures per user name are throttled whatever the address', async (t) => {
-  await withHarness(['--login-limit-per-user', '2', '--login-limit-per-address', '100'], async (harness) => {
-    const anonymous = harness.clientAs(null);
-    const attempt = (user: string, password: string) => anonymous.request('POST', '/login', { body: { data: [user, password] } });
-    t.is((await attempt('operator', 'guess1')).status, 401);
-    t.is((await attempt('operator', 'guess2')).status, 401);
+test('strangers cannot lock root out: 10 wrong passwords from two addresses, then the right one from a third gets in', async (t) => {
+  await withHarness([...DEFAULT_LIMITS, '--login-delay-max-ms', '400'], async (harness) => {
+    const from = (address: string) => harness.clientAs(null).from(address);
+    const attempt = (address: string, password: string) =>
+      from(address).request('POST', '/login', { body: { data: ['root', password] } }).then((r) => r.status);
+    for (const address of ['127.0.0.2', '127.0.0.3']) {
+      for (let i = 0; i < 5; i++) t.is(await attempt(address, `guess-${i}`), 401, `${address} guess ${i}`);
+    }
+    // Both guessing addresses are refused now, even with the right password.
+    t.is(await attempt('127.0.0.2', TEST_USERS.root.password), 429);
+    t.is(await attempt('127.0.0.3', TEST_USERS.root.password), 429);
+    // root's checks are slowed down, never refused: the right password from elsewhere gets in, by /login and by Basic.
+    t.is(await attempt('127.0.0.4', TEST_USERS.root.password), 200);
+    t.is((await harness.client.from('127.0.0.5').get(HOST0)).status, 200);
+    t.true(harness.logLines.some((line) => /audit .* user=root address=127\.0\.0\.4 verb=POST path=\/login status=200$/.test(line)));
+  });
+});
+
+test('wrong passwords from one address: that address gets 429 with Retry-After, Basic included; another address does not', async (t) => {
+  await withHarness(DEFAULT_LIMITS, async (harness) => {
+    const guesser = harness.clientAs(null).from('127.0.0.2');
+    const token = await loginToken(harness, TEST_USERS.root);
+    const attempt = (user: string, password: string) => guesser.request('POST', '/login', { body: { data: [user, password] } });
+    for (const user of ['root', 'operator', 'mallory', 'readonly', 'root']) t.is((await attempt(user, 'guess')).status, 401);
+    const throttled = await attempt('readonly', 'guess');
+    t.is(throttled.status, 429);
+    t.deepEqual(throttled.json, {
+      data: { description: 'Too many failed login attempts from this address; try again later' },
+      message: '429 Too Many Requests', status: 'error' });
+    const retryAfter = Number(throttled.headers['retry-after']);
+    t.true(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `Retry-After: ${retryAfter}`);
+    // While refused, the right password does not get through from there either (nothing to learn from the answer).
     t.is((await attempt('operator', TEST_USERS.operator.password)).status, 429);
-    t.is((await attempt('root', '0penBmc')).status, 200, 'other users are not affected');
+    const basic = await guesser.get(HOST0, { credentials: TEST_USERS.root });
+    t.is(basic.status, 429);
+    t.truthy(basic.headers['retry-after']);
+    // Another address is not affected, and sessions made before keep working.
+    t.is((await harness.clientAs(TEST_USERS.operator).from('127.0.0.3').get(HOST0)).status, 200);
+    t.is((await harness.clientAs(null).get(HOST0, { headers: { 'x-auth-token': token } })).status, 200);
+    t.true(harness.logLines.some((line) => /audit .* address=127\.0\.0\.2 verb=POST path=\/login status=429$/.test(line)));
   });
 });
 

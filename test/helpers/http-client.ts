@@ -32,11 +32,16 @@ export class HttpClient {
    * `credentials` are sent as HTTP Basic on every request that brings no
    * credentials of its own (an Authorization, X-Auth-Token or Cookie header).
    */
-  constructor(readonly baseUrl: string, readonly ca?: string, readonly credentials?: Credentials) {}
+  constructor(readonly baseUrl: string, readonly ca?: string, readonly credentials?: Credentials, readonly localAddress?: string) {}
 
   /** The same client acting as another user (null: anonymous). */
   as(credentials: Credentials | null): HttpClient {
-    return new HttpClient(this.baseUrl, this.ca, credentials ?? undefined);
+    return new HttpClient(this.baseUrl, this.ca, credentials ?? undefined, this.localAddress);
+  }
+
+  /** The same client connecting from another local address (e.g. 127.0.0.2: another client address). */
+  from(localAddress: string): HttpClient {
+    return new HttpClient(this.baseUrl, this.ca, this.credentials, localAddress);
   }
 
   get(path: string, options?: RequestOptions): Promise<Response> {
@@ -62,6 +67,7 @@ export class HttpClient {
     return new Promise((resolve, reject) => {
       const req = send({
         host: url.hostname, port: url.port, method, path, headers,
+        ...(this.localAddress ? { localAddress: this.localAddress } : {}),
         ...(this.ca ? { ca: this.ca, servername: 'localhost' } : {}),
         agent: false,
       }, (res) => {

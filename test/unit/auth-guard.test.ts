@@ -25,7 +25,7 @@ function guard(): AuthGuard {
     sessions: new SessionStore({ idleTimeoutMs: 60_000, maxSessions: 10, maxSessionsPerUser: 10 }),
     credentials,
     roles: new UsersFileRoleSource((user) => ROLES[user]),
-    throttle: new LoginThrottle({ perUser: 100, perAddress: 100, windowMs: 60_000 }),
+    throttle: new LoginThrottle({ perUser: 100, perAddress: 100, windowMs: 60_000, maxDelayMs: 0 }),
     policy: DEFAULT_POLICY,
     corsOrigins: [],
     log: memoryLogger(),

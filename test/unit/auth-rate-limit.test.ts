@@ -1,4 +1,5 @@
 import test from 'ava';
+import { CheckQueue, QueueFull } from '../../src/auth/check-queue.js';
 import { FailureWindow, LoginThrottle } from '../../src/auth/rate-limit.js';
 
 function clock() {
@@ -6,83 +7,121 @@ function clock() {
   return { now: () => now, advance: (ms: number) => (now += ms) };
 }
 
-test('window: the (max+1)th attempt waits until the oldest failure leaves the window', (t) => {
+test('window: counts failures inside the window; retryAfterMs names when the oldest that matters leaves', (t) => {
   const { now, advance } = clock();
-  const window = new FailureWindow({ maxFailures: 3, windowMs: 60_000, now });
-  window.record('k');
-  advance(10_000);
-  window.record('k');
-  window.record('k');
-  t.is(window.retryAfterMs('k'), 50_000);
-  t.is(window.retryAfterMs('other'), 0);
-  advance(50_000);
-  t.is(window.retryAfterMs('k'), 0);
-  window.record('k');
-  t.is(window.retryAfterMs('k'), 10_000 - 0); // the second and third failures are still inside
-});
-
-test('window: refund takes back one failure, clear all', (t) => {
-  const { now } = clock();
-  const window = new FailureWindow({ maxFailures: 2, windowMs: 1000, now });
-  window.record('k');
-  window.record('k');
-  t.true(window.retryAfterMs('k') > 0);
-  window.refund('k');
-  t.is(window.retryAfterMs('k'), 0);
-  window.record('k');
-  window.clear('k');
-  t.is(window.retryAfterMs('k'), 0);
+  const window = new FailureWindow({ keep: 3, windowMs: 10_000, now });
+  t.is(window.count('a'), 0);
+  t.is(window.retryAfterMs('a', 2), 0);
+  window.record('a');
+  advance(1000);
+  window.record('a');
+  t.is(window.count('a'), 2);
+  t.is(window.retryAfterMs('a', 2), 9000);
+  t.is(window.retryAfterMs('a', 3), 0);
+  advance(9000);
+  t.is(window.count('a'), 1, 'the first failure left the window');
+  t.is(window.retryAfterMs('a', 2), 0);
+  for (let i = 0; i < 10; i++) window.record('a');
+  t.is(window.count('a'), 3, 'only `keep` failures are remembered');
 });
 
 test('window: memory stays bounded with many keys', (t) => {
-  const { now } = clock();
-  const window = new FailureWindow({ maxFailures: 1, windowMs: 1000, maxKeys: 100, now });
-  for (let i = 0; i < 1000; i++) window.record(`user${i}`);
-  // The newest records survive; the oldest were dropped.
-  t.true(window.retryAfterMs('user999') > 0);
-  t.is(window.retryAfterMs('user0'), 0);
+  const window = new FailureWindow({ keep: 5, windowMs: 60_000, maxKeys: 100 });
+  for (let i = 0; i < 1000; i++) window.record(`10.0.${Math.floor(i / 250)}.${i % 250}`);
+  t.true(window.size <= 100);
 });
 
-test('throttle: per address, then 429-style refusal with seconds to wait', (t) => {
+const options = { perUser: 3, perAddress: 5, windowMs: 60_000, maxDelayMs: 10_000 };
+
+test('throttle: an address is refused after perAddress failures, with the seconds to wait; other addresses are not', (t) => {
   const { now, advance } = clock();
-  const throttle = new LoginThrottle({ perUser: 100, perAddress: 3, windowMs: 60_000, now });
-  for (const user of ['a', 'b', 'c']) t.true(throttle.admit(user, '10.0.0.1').admitted);
-  const refused = throttle.admit('d', '10.0.0.1');
-  t.deepEqual(refused, { admitted: false, retryAfterSeconds: 60 });
-  t.true(throttle.admit('d', '10.0.0.2').admitted, 'another address is not affected');
-  advance(59_001);
-  t.deepEqual(throttle.admit('d', '10.0.0.1'), { admitted: false, retryAfterSeconds: 1 });
-  advance(1000);
-  t.true(throttle.admit('d', '10.0.0.1').admitted);
+  const throttle = new LoginThrottle({ ...options, now });
+  for (let i = 0; i < 4; i++) throttle.failed(`user${i}`, '10.0.0.1');
+  t.is(throttle.addressRetryAfterSeconds('10.0.0.1'), 0, 'four failures: still allowed');
+  throttle.failed('user4', '10.0.0.1');
+  t.is(throttle.addressRetryAfterSeconds('10.0.0.1'), 60);
+  t.is(throttle.addressRetryAfterSeconds('10.0.0.2'), 0);
+  t.is(throttle.addressFailures('10.0.0.1'), 5);
+  advance(30_500);
+  t.is(throttle.addressRetryAfterSeconds('10.0.0.1'), 30);
+  advance(30_000);
+  t.is(throttle.addressRetryAfterSeconds('10.0.0.1'), 0, 'the window passed');
 });
 
-test('throttle: per user, across addresses', (t) => {
-  const { now } = clock();
-  const throttle = new LoginThrottle({ perUser: 2, perAddress: 100, windowMs: 60_000, now });
-  t.true(throttle.admit('root', '10.0.0.1').admitted);
-  t.true(throttle.admit('root', '10.0.0.2').admitted);
-  t.false(throttle.admit('root', '10.0.0.3').admitted);
-  t.true(throttle.admit('operator', '10.0.0.3').admitted);
+test('throttle: a user is never refused; past perUser failures the delay doubles from 1 s up to the cap', (t) => {
+  const { now, advance } = clock();
+  const throttle = new LoginThrottle({ ...options, now });
+  const delays: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    delays.push(throttle.userDelayMs('root'));
+    throttle.failed('root', `10.0.${i}.1`);
+  }
+  t.deepEqual(delays, [0, 0, 0, 1000, 2000, 4000, 8000, 10_000, 10_000, 10_000]);
+  t.is(throttle.userDelayMs('operator'), 0, 'another user is not slowed');
+  advance(60_001);
+  t.is(throttle.userDelayMs('root'), 0, 'the failures left the window');
+  for (let i = 0; i < 100; i++) throttle.failed('root', '10.9.9.9');
+  t.is(throttle.userDelayMs('root'), 10_000, 'capped however many failures');
 });
 
-test('throttle: attempts count before the check finishes; success refunds', (t) => {
-  const { now } = clock();
-  const throttle = new LoginThrottle({ perUser: 2, perAddress: 2, windowMs: 60_000, now });
-  // Two checks in flight at once: a third is refused before either finishes.
-  t.true(throttle.admit('root', 'addr').admitted);
-  t.true(throttle.admit('root', 'addr').admitted);
-  t.false(throttle.admit('root', 'addr').admitted);
-  throttle.succeeded('root', 'addr');
-  t.true(throttle.admit('root', 'addr').admitted);
+test('throttle: a cap of 0 means no delay at all', (t) => {
+  const throttle = new LoginThrottle({ ...options, maxDelayMs: 0 });
+  for (let i = 0; i < 20; i++) throttle.failed('root', '10.0.0.1');
+  t.is(throttle.userDelayMs('root'), 0);
 });
 
-test('throttle: a success clears the user but not the address', (t) => {
-  const { now } = clock();
-  const throttle = new LoginThrottle({ perUser: 3, perAddress: 3, windowMs: 60_000, now });
-  t.true(throttle.admit('victim', 'attacker').admitted);
-  t.true(throttle.admit('victim', 'attacker').admitted);
-  t.true(throttle.admit('own', 'attacker').admitted);
-  throttle.succeeded('own', 'attacker');
-  t.true(throttle.admit('victim', 'attacker').admitted);
-  t.false(throttle.admit('victim', 'attacker').admitted);
+test('throttle: bad options are refused', (t) => {
+  t.throws(() => new LoginThrottle({ ...options, perUser: 0 }), { instanceOf: RangeError });
+  t.throws(() => new LoginThrottle({ ...options, perAddress: 0 }), { instanceOf: RangeError });
+  t.throws(() => new FailureWindow({ keep: 1, windowMs: 0 }), { instanceOf: RangeError });
+});
+
+/** A task that resolves when told to. */
+function gate<T>(value: T): { task: () => Promise<T>; open: () => void; started: () => boolean } {
+  let open!: () => void;
+  let started = false;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { task: async () => { started = true; await opened; return value; }, open: () => open(), started: () => started };
+}
+
+test('check queue: runs `concurrency` at once, queues the rest, and every queued task runs', async (t) => {
+  const queue = new CheckQueue(2, 10);
+  const gates = Array.from({ length: 5 }, (_, i) => gate(i));
+  const results = gates.map((g) => queue.run(() => 0, g.task));
+  await Promise.resolve();
+  t.deepEqual(gates.map((g) => g.started()), [true, true, false, false, false]);
+  t.is(queue.running, 2);
+  t.is(queue.waiting, 3);
+  for (const g of gates) g.open();
+  t.deepEqual(await Promise.all(results), [0, 1, 2, 3, 4]);
+  t.is(queue.running, 0);
+  t.is(queue.waiting, 0);
+});
+
+test('check queue: the lowest priority value goes next, ties in arrival order', async (t) => {
+  const queue = new CheckQueue(1, 10);
+  const order: string[] = [];
+  const first = gate('first');
+  const running = queue.run(() => 0, first.task);
+  const failures: Record<string, number> = { guesser: 5, admin: 0, other: 5 };
+  const queued = ['guesser', 'other', 'admin'].map((who) => queue.run(() => failures[who] ?? 0, async () => {
+    order.push(who);
+    return who;
+  }));
+  first.open();
+  await Promise.all([running, ...queued]);
+  t.deepEqual(order, ['admin', 'guesser', 'other']);
+});
+
+test('check queue: beyond maxWaiting, QueueFull; a failing task frees its slot', async (t) => {
+  const queue = new CheckQueue(1, 1);
+  const blocker = gate('x');
+  const running = queue.run(() => 0, blocker.task);
+  const waiting = queue.run(() => 0, () => Promise.reject(new Error('backend broken')));
+  await t.throwsAsync(queue.run(() => 0, blocker.task), { instanceOf: QueueFull });
+  blocker.open();
+  await running;
+  await t.throwsAsync(waiting, { message: 'backend broken' });
+  t.is(await queue.run(() => 0, () => Promise.resolve('after')), 'after');
+  t.is(queue.running, 0);
 });

@@ -91,6 +91,7 @@ export async function startGateway(config: Config, log: Logger, options: StartOp
     options: {
       pingIntervalMs: config.wsPingIntervalMs,
       maxConnections: config.wsMaxConnections,
+      maxConnectionsPerUser: config.wsMaxConnectionsPerUser,
       maxPaths: config.wsMaxPaths,
       maxInterfaces: config.wsMaxInterfaces,
       sendBufferBytes: config.wsSendBufferBytes,
@@ -117,6 +118,7 @@ export async function startGateway(config: Config, log: Logger, options: StartOp
     const { finished, cut } = await drained;
     if (cut > 0) log.warning(`shutdown: cut ${cut} request(s) still running after ${config.shutdownTimeoutMs} ms`);
     else if (finished > 0) log.info(`shutdown: ${finished} in-flight request(s) finished`);
+    await auth.close().catch(() => undefined);
     await bmc.stop().catch(() => undefined);
     await bus.close();
   })());

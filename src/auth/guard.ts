@@ -53,4 +53,10 @@ export interface RequestGuard {
    * out meanwhile ends now, which its onSessionEnd listeners hear.
    */
   useSession(sessionToken: string): void;
+  /**
+   * Follows the account of `principal` while something stays open on its behalf (a websocket):
+   * when the account loses access, its privileges drop below the principal's, or `action` is no
+   * longer allowed, `revoke` is called once with a reason. Returns the function that stops it.
+   */
+  watchAccount(principal: Principal, action: GuardedAction, revoke: (reason: string) => void): () => void;
 }

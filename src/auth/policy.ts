@@ -9,6 +9,8 @@
  *   request path of other routes (`/subscribe`, `/upload/image`). `*` matches
  *   within one path element, a `**` element matches any number of elements
  *   (also none): `/**` is everything, `/xyz/**` is `/xyz` and all below it;
+ * - `except` (optional): path patterns, as `path`, that the rule does not
+ *   grant although `path` matches them (`/**` except `/download/**`);
  * - `interface`, `member` (optional): the D-Bus interface and the property,
  *   method or `Delete` a write or call touches; `*` matches any characters.
  *   Only writes, calls and deletes can be matched on them (they are known
@@ -22,6 +24,7 @@ export const ROLES: readonly Role[] = ['priv-admin', 'priv-operator', 'priv-user
 export interface PolicyRule {
   readonly methods: readonly string[];
   readonly path: string;
+  readonly except?: readonly string[];
   readonly interface?: string;
   readonly member?: string;
   readonly roles: readonly Role[];
@@ -32,6 +35,7 @@ export interface PolicyRule {
 interface CompiledRule {
   readonly rule: PolicyRule;
   readonly path: RegExp;
+  readonly except: readonly RegExp[];
   readonly interfaceName?: RegExp;
   readonly member?: RegExp;
 }
@@ -51,8 +55,10 @@ const PROPERTY_WRITE = ['PUT', 'PATCH'];
 
 /** The built-in policy (config/policy.json is a copy, for editing). */
 export const DEFAULT_RULES: readonly PolicyRule[] = [
-  { comment: 'Reads, including /subscribe: every role but priv-noaccess.',
-    methods: READ, path: '/**', roles: ['priv-admin', 'priv-operator', 'priv-user'] },
+  { comment: 'Reads, including /subscribe: every role but priv-noaccess. Dump downloads excepted.',
+    methods: READ, path: '/**', except: ['/download/**'], roles: ['priv-admin', 'priv-operator', 'priv-user'] },
+  { comment: 'Dump downloads (journals, configuration, crash data): administrators (bmcweb requires ConfigureManager).',
+    methods: READ, path: '/download/**', roles: ['priv-admin'] },
   { comment: 'Writes, method calls, deletes and uploads: administrators.',
     methods: ['PUT', 'PATCH', 'POST', 'DELETE'], path: '/**', roles: ['priv-admin'] },
   { comment: 'Operators: host power on, off and reboot.',
@@ -78,6 +84,7 @@ export function compilePolicy(rules: readonly PolicyRule[]): Policy {
     rules: rules.map((rule) => ({
       rule,
       path: pathPattern(rule.path),
+      except: (rule.except ?? []).map(pathPattern),
       ...(rule.interface !== undefined ? { interfaceName: namePattern(rule.interface) } : {}),
       ...(rule.member !== undefined ? { member: namePattern(rule.member) } : {}),
     })),
@@ -93,7 +100,7 @@ export function parsePolicy(json: unknown): Policy {
     const where = `rules[${index}]`;
     if (!isObject(raw)) throw new PolicyError(`${where}: expected an object`);
     for (const key of Object.keys(raw)) {
-      if (!['methods', 'path', 'interface', 'member', 'roles', 'comment'].includes(key)) {
+      if (!['methods', 'path', 'except', 'interface', 'member', 'roles', 'comment'].includes(key)) {
         throw new PolicyError(`${where}: unknown field '${key}'`);
       }
     }
@@ -101,6 +108,9 @@ export function parsePolicy(json: unknown): Policy {
     const roles = stringList(raw.roles, `${where}.roles`);
     for (const role of roles) if (!ROLES.includes(role as Role)) throw new PolicyError(`${where}.roles: unknown role '${role}'`);
     if (typeof raw.path !== 'string' || !raw.path.startsWith('/')) throw new PolicyError(`${where}.path: expected a string starting with /`);
+    if (raw.except !== undefined && !stringList(raw.except, `${where}.except`).every((path) => path.startsWith('/'))) {
+      throw new PolicyError(`${where}.except: expected paths starting with /`);
+    }
     for (const key of ['interface', 'member', 'comment'] as const) {
       if (raw[key] !== undefined && (typeof raw[key] !== 'string' || raw[key] === '')) {
         throw new PolicyError(`${where}.${key}: expected a non-empty string`);
@@ -115,10 +125,10 @@ export function decide(policy: Policy, role: Role, action: GuardedAction): Decis
   const method = action.method.toUpperCase();
   const target = matchTarget(action.objectPath ?? action.path);
   let pending = false;
-  for (const { rule, path, interfaceName, member } of policy.rules) {
+  for (const { rule, path, except, interfaceName, member } of policy.rules) {
     if (!rule.roles.includes(role)) continue;
     if (!rule.methods.includes('*') && !rule.methods.includes(method)) continue;
-    if (!path.test(target)) continue;
+    if (!path.test(target) || except.some((pattern) => pattern.test(target))) continue;
     if ((interfaceName && action.interfaceName === undefined) || (member && action.member === undefined)) {
       pending = true;
       continue;

@@ -1,76 +1,59 @@
 /**
  * Where a user's role comes from: the BMC's user manager over D-Bus (as
- * bmcweb does), or the users file. Looked up on every request, so a changed
- * or disabled account takes effect at once, also for open sessions.
+ * bmcweb does; user-manager.ts), or the users file. The role of an account
+ * the BMC says must not use this API is `priv-noaccess`, with the reason.
  */
-import type { BusConnection } from '../dbus/bus.js';
-import { BusError } from '../dbus/bus.js';
-import { toJson } from '../dbus/convert.js';
-import { parseSingleType } from '../dbus/signature.js';
-import { DBUS_ERROR_STATUS } from '../errors.js';
 import type { Role } from './guard.js';
 import { ROLES } from './policy.js';
+
+/** A user's role, and for `priv-noaccess` why (for logs and websocket close reasons). */
+export interface Account {
+  readonly role: Role;
+  readonly reason?: string;
+}
+
+/** What changed: these users, or (the user manager restarted) any user. */
+export type AccountsChanged = ReadonlySet<string> | 'all';
 
 export interface RoleSource {
   readonly description: string;
   /** The user's role; `priv-noaccess` when the user has none. Throws BusError when the source is unreachable. */
-  roleOf(user: string): Promise<Role>;
+  account(user: string): Promise<Account>;
+  /**
+   * Calls `listener` after accounts changed (their cached roles are gone by then). Sources whose
+   * accounts cannot change while the gateway runs (the users file) never call it.
+   */
+  onChange(listener: (changed: AccountsChanged) => void): () => void;
 }
 
-export const USER_MANAGER_BUS_NAME = 'xyz.openbmc_project.User.Manager';
-export const USER_MANAGER_PATH = '/xyz/openbmc_project/user';
-export const USER_MANAGER_INTERFACE = 'xyz.openbmc_project.User.Manager';
-
-const USER_INFO_TYPE = parseSingleType('a{sv}');
-
-/** `GetUserInfo(s) → a{sv}` on the user manager. */
-export class DbusRoleSource implements RoleSource {
-  readonly description = `dbus:${USER_MANAGER_BUS_NAME}`;
-  readonly #bus: BusConnection;
-  readonly #log: (message: string) => void;
-
-  constructor(bus: BusConnection, log: (message: string) => void) {
-    this.#bus = bus;
-    this.#log = log;
-  }
-
-  async roleOf(user: string): Promise<Role> {
-    let reply: unknown[];
-    try {
-      reply = await this.#bus.call({
-        busName: USER_MANAGER_BUS_NAME,
-        objectPath: USER_MANAGER_PATH,
-        interfaceName: USER_MANAGER_INTERFACE,
-        member: 'GetUserInfo',
-        signature: 's',
-        body: [user],
-      });
-    } catch (err) {
-      const status = err instanceof BusError ? DBUS_ERROR_STATUS[err.errorName] : undefined;
-      // Unreachable or slow user manager: the caller answers 503/504. Anything else
-      // (typically "no such user": a PAM user the BMC does not manage) means no privileges.
-      if (status === 503 || status === 504) throw err;
-      this.#log(`GetUserInfo('${user}') failed (${err instanceof Error ? err.message : String(err)}): no privileges`);
-      return 'priv-noaccess';
-    }
-    return roleFromUserInfo(toJson(USER_INFO_TYPE, reply[0]));
-  }
-}
+/** The order of privilege, for "was this account demoted?". */
+export const ROLE_RANK: Readonly<Record<Role, number>> = { 'priv-admin': 3, 'priv-operator': 2, 'priv-user': 1, 'priv-noaccess': 0 };
 
 /**
- * UserPrivilege from GetUserInfo's answer; an account that is disabled or
- * whose password has expired gets no privileges (bmcweb limits the latter to
- * changing the password, which this API does not offer).
+ * The account from GetUserInfo's answer (`a{sv}` as JSON), as bmcweb reads
+ * it: `UserPrivilege` is the role, unless the account is disabled, its
+ * password has expired (bmcweb limits such a session to changing the
+ * password, which this API does not offer), or it is a local account in
+ * none of the served groups (bmcweb's PAM file requires `redfish`; LDAP
+ * users, `RemoteUser` true, are not checked against local groups).
  */
-export function roleFromUserInfo(info: unknown): Role {
-  if (typeof info !== 'object' || info === null) return 'priv-noaccess';
+export function accountFromUserInfo(info: unknown, servedGroups: readonly string[]): Account {
+  if (typeof info !== 'object' || info === null) return { role: 'priv-noaccess', reason: 'no account information' };
   const fields = info as Record<string, unknown>;
-  if (fields.UserEnabled === false || fields.UserPasswordExpired === true) return 'priv-noaccess';
+  if (fields.UserEnabled === false) return { role: 'priv-noaccess', reason: 'account disabled' };
+  if (fields.UserPasswordExpired === true) return { role: 'priv-noaccess', reason: 'password expired' };
+  if (fields.RemoteUser !== true) {
+    const groups = Array.isArray(fields.UserGroups) ? fields.UserGroups : [];
+    if (!servedGroups.some((group) => groups.includes(group))) {
+      return { role: 'priv-noaccess', reason: `account in none of the groups ${servedGroups.join(', ')}` };
+    }
+  }
   const privilege = fields.UserPrivilege;
-  return ROLES.includes(privilege as Role) ? (privilege as Role) : 'priv-noaccess';
+  if (!ROLES.includes(privilege as Role) || privilege === 'priv-noaccess') return { role: 'priv-noaccess', reason: 'no privileges' };
+  return { role: privilege as Role };
 }
 
-/** Roles written next to the hashes in the users file. */
+/** Roles written next to the hashes in the users file (read once at start: they never change). */
 export class UsersFileRoleSource implements RoleSource {
   readonly description = 'users-file';
   readonly #lookup: (user: string) => Role | undefined;
@@ -79,7 +62,12 @@ export class UsersFileRoleSource implements RoleSource {
     this.#lookup = lookup;
   }
 
-  roleOf(user: string): Promise<Role> {
-    return Promise.resolve(this.#lookup(user) ?? 'priv-noaccess');
+  account(user: string): Promise<Account> {
+    const role = this.#lookup(user);
+    return Promise.resolve(role === undefined ? { role: 'priv-noaccess', reason: 'not in the users file' } : { role });
+  }
+
+  onChange(): () => void {
+    return () => undefined;
   }
 }

@@ -17,6 +17,7 @@
  * Whatever ends a session (logout, idle, eviction) tells the listeners
  * registered with `onEnd`: websockets opened with the session close then.
  */
+import type { Role } from './guard.js';
 import { randomToken } from './tokens.js';
 
 export interface Session {
@@ -27,7 +28,12 @@ export interface Session {
   readonly user: string;
   readonly createdAt: number;
   lastUsedAt: number;
+  /** The role the session's latest request had (undefined until its first request). */
+  role?: Role;
 }
+
+/** Why a session ended other than by logout. */
+export type EndReason = 'idle' | 'user-cap' | 'cap' | 'account';
 
 export interface SessionOptions {
   readonly idleTimeoutMs: number;
@@ -36,7 +42,7 @@ export interface SessionOptions {
   /** Clock (tests). */
   readonly now?: () => number;
   /** Told about every session removed other than by logout (for the log). */
-  readonly onEvict?: (session: Session, reason: 'idle' | 'user-cap' | 'cap') => void;
+  readonly onEvict?: (session: Session, reason: EndReason) => void;
 }
 
 export class SessionStore {
@@ -88,6 +94,22 @@ export class SessionStore {
     return session;
   }
 
+  /** The live sessions of `user`. */
+  sessionsOf(user: string): Session[] {
+    return [...this.#sessions.values()].filter((session) => session.user === user);
+  }
+
+  /** Users with live sessions. */
+  users(): Set<string> {
+    return new Set([...this.#sessions.values()].map((session) => session.user));
+  }
+
+  /** Ends a session because its account changed (disabled, deleted, demoted). */
+  end(token: string, reason: EndReason): void {
+    const session = this.#sessions.get(token);
+    if (session) this.#evict(session, reason);
+  }
+
   /** Logout. */
   remove(token: string): boolean {
     const removed = this.#sessions.delete(token);
@@ -131,7 +153,7 @@ export class SessionStore {
     }
   }
 
-  #evict(session: Session, reason: 'idle' | 'user-cap' | 'cap'): void {
+  #evict(session: Session, reason: EndReason): void {
     this.#sessions.delete(session.token);
     this.#options.onEvict?.(session, reason);
     this.#ended(session.token);

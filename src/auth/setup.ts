@@ -15,7 +15,8 @@ import type { CredentialChecker } from './credentials.js';
 import { PamChecker } from './pam.js';
 import { DEFAULT_POLICY, type Policy, parsePolicy } from './policy.js';
 import { LoginThrottle } from './rate-limit.js';
-import { DbusRoleSource, type RoleSource, UsersFileRoleSource } from './roles.js';
+import { type RoleSource, UsersFileRoleSource } from './roles.js';
+import { UserManagerRoles } from './user-manager.js';
 import { SessionStore } from './sessions.js';
 import { UsersFile } from './users-file.js';
 
@@ -24,6 +25,8 @@ export interface Auth {
   readonly audit: AuditLog;
   /** Origins allowed to make CORS requests (exact `scheme://host[:port]`). */
   readonly corsOrigins: readonly string[];
+  /** Stops following the user manager (shutdown). */
+  close(): Promise<void>;
 }
 
 export async function createAuth(config: Config, bus: BusConnection, log: Logger): Promise<Auth> {
@@ -34,8 +37,11 @@ export async function createAuth(config: Config, bus: BusConnection, log: Logger
     : await loadUsers();
   const roleSource = config.roleSource === 'auto' ? (config.authBackend === 'pam' ? 'dbus' : 'users-file') : config.roleSource;
   let roles: RoleSource;
+  let userManager: UserManagerRoles | undefined;
   if (roleSource === 'dbus') {
-    roles = new DbusRoleSource(bus, (message) => log.warning(message));
+    userManager = new UserManagerRoles(bus, { servedGroups: config.servedGroups, log: (message) => log.warning(message) });
+    await userManager.start();
+    roles = userManager;
   } else {
     const users = await loadUsers();
     roles = new UsersFileRoleSource((user) => users.roleOf(user));
@@ -58,9 +64,14 @@ export async function createAuth(config: Config, bus: BusConnection, log: Logger
     // Each waiting check holds a connection: the connection cap bounds them already.
     maxWaitingChecks: config.maxConnections,
   });
-  log.info(`authentication: passwords ${credentials.description}, roles ${roles.description}, `
+  log.info(`authentication: passwords ${credentials.description}, roles ${roles.description}`
+    + `${userManager ? ` (served groups ${config.servedGroups.join(', ')})` : ''}, `
     + `policy ${config.policyFile || 'built-in'} (${policy.rules.length} rules)`);
-  return { guard, audit: new AuditLog(log), corsOrigins: config.corsOrigins };
+  const close = async () => {
+    guard.close();
+    await userManager?.stop();
+  };
+  return { guard, audit: new AuditLog(log), corsOrigins: config.corsOrigins, close };
 }
 
 async function loadPolicy(path: string): Promise<Policy> {

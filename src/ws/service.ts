@@ -14,6 +14,12 @@
  * as the session: logout, eviction or idle expiry closes it (1008 "session
  * ended"), and while it is open and answering pings it keeps the session in
  * use, as requests do. One opened with Basic credentials has no session.
+ * Every socket also follows its user's account (RequestGuard.watchAccount):
+ * disabled, deleted, demoted or out of the served groups, it is closed with
+ * 1008 and the reason, whichever way it was opened.
+ *
+ * Caps: `maxConnections` in all and `maxConnectionsPerUser` for one user, so
+ * that no account (nor a script looping on one) can take every slot.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -35,6 +41,8 @@ export interface SubscribeOptions extends SubscriptionLimits {
   readonly pingIntervalMs: number;
   /** Open (and upgrading) `/subscribe` connections at most; more get 503. */
   readonly maxConnections: number;
+  /** Of those, for one user at most; more get 503. */
+  readonly maxConnectionsPerUser: number;
 }
 
 export interface SubscribeDeps {
@@ -48,6 +56,7 @@ export interface SubscribeDeps {
 
 /** Paths that upgrade (bmcweb also answered `/subscribe/`). */
 const SUBSCRIBE_PATHS: ReadonlySet<string> = new Set(['/subscribe', '/subscribe/']);
+const SUBSCRIBE_ACTION = { method: 'GET', path: '/subscribe' } as const;
 /** Filters are small; a message bigger than the caps allow is closed with 1009 by ws. */
 const MIN_MESSAGE_BYTES = 64 * 1024;
 /** A path or interface name is at most 255 bytes, plus quotes and separators. */
@@ -64,6 +73,8 @@ export class SubscribeService {
   readonly #wss: WebSocketServer;
   /** Sockets that passed the checks and hold a connection slot. */
   readonly #sockets = new Set<Duplex>();
+  /** Slots held per user. */
+  readonly #perUser = new Map<string, number>();
   readonly #subscriptions = new Set<Subscription>();
   /** The session each session-authenticated subscription belongs to. */
   readonly #sessionOf = new Map<Subscription, string>();
@@ -145,7 +156,7 @@ export class SubscribeService {
     }
     let principal: Principal;
     try {
-      principal = await this.#guard.check(req, { method: 'GET', path: '/subscribe' });
+      principal = await this.#guard.check(req, SUBSCRIBE_ACTION);
     } catch (err) {
       const error = toGatewayError(err);
       if (error.status >= 500) this.#log.error(`subscribe: guard failed: ${String(error.cause ?? error.description)}`);
@@ -158,14 +169,24 @@ export class SubscribeService {
       return refuse(socket, new GatewayError(503,
         `Too many subscriptions: at most ${this.#options.maxConnections} may be open`, { headers: { 'Retry-After': '10' } }));
     }
+    const held = this.#perUser.get(principal.user) ?? 0;
+    if (held >= this.#options.maxConnectionsPerUser) {
+      return refuse(socket, new GatewayError(503,
+        `Too many subscriptions for user '${principal.user}': at most ${this.#options.maxConnectionsPerUser} may be open`,
+        { headers: { 'Retry-After': '10' } }));
+    }
     this.#principals.set(req, principal);
     const label = `${principal.user} from ${req.socket.remoteAddress ?? '?'}`;
     const slot = new Slot();
     this.#sockets.add(socket);
+    this.#perUser.set(principal.user, held + 1);
     const joining = this.#hub.join(slot);
     // One cleanup for every outcome from here on: the socket closing.
     socket.once('close', () => {
       this.#sockets.delete(socket);
+      const left = (this.#perUser.get(principal.user) ?? 1) - 1;
+      if (left > 0) this.#perUser.set(principal.user, left);
+      else this.#perUser.delete(principal.user);
       if (slot.subscription) {
         this.#subscriptions.delete(slot.subscription);
         this.#sessionOf.delete(slot.subscription);
@@ -201,6 +222,11 @@ export class SubscribeService {
         });
         ws.once('close', unbind);
       }
+      const unwatch = this.#guard.watchAccount(principal, SUBSCRIBE_ACTION, (reason) => {
+        this.#log.info(`subscribe: ${label}: ${reason}, closing`);
+        subscription.close(CLOSE_POLICY, reason);
+      });
+      ws.once('close', unwatch);
       this.#startHeartbeat();
       this.#log.debug(`subscribe: ${label} connected`);
       ws.once('close', (code) => this.#log.debug(`subscribe: ${label} disconnected (${code})`));

@@ -41,9 +41,9 @@ test.serial('refused requests make no D-Bus message; an accepted one does', asyn
   t.is((await harness.client.get(marker)).status, 404);
   const index = await monitor.waitFor((m) => m.type === 'call' && m.sender === gatewayName && m.body[0] === marker);
   const before = monitor.messages.slice(0, index).filter((m) => m.sender === gatewayName);
-  // Only the marker request's own role look-up may come before its mapper call.
-  t.deepEqual(before.map((m) => `${m.interfaceName}.${m.member}`), ['xyz.openbmc_project.User.Manager.GetUserInfo'],
-    JSON.stringify(before));
+  // Only the marker request's own role look-up (unless its answer is cached) may come before its mapper call.
+  t.deepEqual(before.map((m) => `${m.interfaceName}.${m.member}(${String(m.body[0])})`)
+    .filter((call) => call !== 'xyz.openbmc_project.User.Manager.GetUserInfo(root)'), [], JSON.stringify(before));
 });
 
 test.serial('a cross-site cookie write and a path-level policy refusal make no D-Bus message either', async (t) => {
@@ -65,5 +65,7 @@ test.serial('a cross-site cookie write and a path-level policy refusal make no D
   t.is((await harness.client.get(marker)).status, 404);
   const index = await monitor.waitFor((m) => m.type === 'call' && m.sender === gatewayName && m.body[0] === marker);
   const before = monitor.messages.slice(0, index).filter((m) => m.sender === gatewayName);
-  t.deepEqual(before.map((m) => `${m.member}(${String(m.body[0])})`), ['GetUserInfo(readonly)', 'GetUserInfo(root)']);
+  // Role look-ups (root's answer may be cached from the test before) and nothing else.
+  t.deepEqual(before.map((m) => `${m.member}(${String(m.body[0])})`).filter((call) => call !== 'GetUserInfo(root)'),
+    ['GetUserInfo(readonly)']);
 });

@@ -215,7 +215,7 @@ test.serial('traversal ids are refused and never reach files outside the dump di
   }
 });
 
-test.serial('download needs credentials and a role that may read', async (t) => {
+test.serial('download needs credentials and, by default, an administrator: readonly and operator 403, admin 200', async (t) => {
   const dump = await sharedDump();
   const anonymous = await download(`/download/dump/${dump.id}`, { credentials: null });
   t.is(anonymous.status, 401);
@@ -223,9 +223,16 @@ test.serial('download needs credentials and a role that may read', async (t) => 
   t.false(anonymous.body.equals(dump.content));
   const wrong = await download(`/download/dump/${dump.id}`, { credentials: { user: 'root', password: 'wrong' } });
   t.is(wrong.status, 401);
-  const noaccess = await download(`/download/dump/${dump.id}`, { credentials: TEST_USERS.noaccess });
-  t.is(noaccess.status, 403);
-  t.is(noaccess.json?.status, 'error');
+  for (const user of [TEST_USERS.noaccess, TEST_USERS.readonly, TEST_USERS.operator]) {
+    const refused = await download(`/download/dump/${dump.id}`, { credentials: user });
+    t.is(refused.status, 403, user.user);
+    t.deepEqual(refused.json?.data, { description: 'Insufficient privileges' }, user.user);
+    t.false(refused.body.includes(dump.content), 'nothing of the dump in the refusal');
+    t.is((await download(`/download/dump/${dump.id}`, { credentials: user, method: 'HEAD' })).status, 403);
+  }
+  const admin = await download(`/download/dump/${dump.id}`, { credentials: TEST_USERS.root });
+  t.is(admin.status, 200);
+  t.true(admin.body.equals(dump.content));
   // Unknown ids answer 401 too: existence is not revealed before authentication.
   t.is((await download('/download/dump/999999', { credentials: null })).status, 401);
 });

@@ -358,6 +358,32 @@ test.serial('no match rule leaks after 200 connect/disconnect cycles', async (t)
   t.is(await matchRulesAtDaemon(main.gateway.bus), baseline.daemon);
 });
 
+test.serial('the per-user cap: one user cannot take every slot; an administrator still gets in', async (t) => {
+  const h = await startHarness({ flags: ['--ws-max-connections', '6', '--ws-max-connections-per-user', '2'] });
+  const clients: Subscriber[] = [];
+  try {
+    const readonly = basic(TEST_USERS.readonly);
+    for (let i = 0; i < 2; i++) clients.push(await connectSubscriber(h.gateway.url, h.gateway.certificate, { headers: readonly }));
+    const refusal = await refused(h, { headers: readonly });
+    t.is(refusal.status, 503);
+    t.is(refusal.json?.data.description, "Too many subscriptions for user 'readonly': at most 2 may be open");
+    t.truthy(refusal.headers['retry-after']);
+    clients.push(await connectSubscriber(h.gateway.url, h.gateway.certificate, { headers: AUTH }));
+    // A slot freed by the user is theirs again (once the server has seen the close).
+    await clients[0]?.close();
+    const until = Date.now() + 5000;
+    let again: Subscriber | undefined;
+    while (!again && Date.now() < until) {
+      again = await connectSubscriber(h.gateway.url, h.gateway.certificate, { headers: readonly }).catch(() => undefined);
+    }
+    t.truthy(again, 'the freed slot is usable');
+    if (again) clients.push(again);
+  } finally {
+    await Promise.all(clients.map((client) => client.close()));
+    await h.close();
+  }
+});
+
 test.serial('a slow reader is closed with 1008; the connection cap answers 503', async (t) => {
   // The default bound (1 MiB): a reader that keeps up never gets near it, a stopped one passes it.
   const h = await startHarness({ flags: ['--ws-max-connections', '2'] });

@@ -70,8 +70,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       '--auth-backend', 'users-file', '--users-file', join(dir, 'users.json'),
       // Tests share one address (127.0.0.1) and try wrong passwords on purpose; auth.test.ts tests the limits.
       '--login-limit-per-address', '1000', '--login-limit-per-user', '1000',
-      // Every test client is 127.0.0.1; test/e2e/connections.test.ts tests the per-address cap.
-      '--max-connections-per-address', '1000',
+      // Every test client is 127.0.0.1 and most are root: the per-address and per-user caps are
+      // tested by test/e2e/connections.test.ts and test/e2e/subscribe.test.ts.
+      '--max-connections-per-address', '1000', '--ws-max-connections-per-user', '1000',
       ...(options.flags ?? []),
     ], {});
     const log = memoryLogger();

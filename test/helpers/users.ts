@@ -1,7 +1,7 @@
 /**
  * The users the e2e harness logs in as: one per OpenBMC role, the same names
  * the simulated BMC's user manager knows (so GetUserInfo agrees with the
- * file). Hashes use cheap scrypt parameters: tests check hundreds of
+ * file), and `newbie`, whom it does not know. Hashes use cheap scrypt parameters: tests check hundreds of
  * passwords, and the cost factor is not what they test.
  */
 import { writeFile } from 'node:fs/promises';
@@ -18,6 +18,8 @@ export const TEST_USERS = {
   operator: { user: 'operator', password: 'op3rator-pw', role: 'priv-operator' },
   readonly: { user: 'readonly', password: 'read0nly-pw', role: 'priv-user' },
   noaccess: { user: 'noaccess', password: 'n0access-pw', role: 'priv-noaccess' },
+  /** Not a user of the simulated user manager until a test creates it (roles from D-Bus). */
+  newbie: { user: 'newbie', password: 'n3wbie-pw', role: 'priv-user' },
 } as const satisfies Record<string, TestUser>;
 
 const CHEAP = { N: 1024, r: 8, p: 1 };

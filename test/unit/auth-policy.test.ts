@@ -18,6 +18,13 @@ const table: Array<[Role, string, string, string | undefined, string | undefined
   ['priv-user', 'GET', '/subscribe', undefined, undefined, 'allow'],
   ['priv-noaccess', 'GET', '/xyz/openbmc_project/state/host0', undefined, undefined, 'deny'],
   ['priv-noaccess', 'GET', '/subscribe', undefined, undefined, 'deny'],
+  // Dump downloads hold journals, configuration and crash data: administrators only.
+  ['priv-admin', 'GET', '/download/dump/1', undefined, undefined, 'allow'],
+  ['priv-admin', 'HEAD', '/download/dump/1', undefined, undefined, 'allow'],
+  ['priv-operator', 'GET', '/download/dump/1', undefined, undefined, 'deny'],
+  ['priv-user', 'GET', '/download/dump/1', undefined, undefined, 'deny'],
+  ['priv-user', 'HEAD', '/download/dump/1', undefined, undefined, 'deny'],
+  ['priv-user', 'GET', '/xyz/openbmc_project/dump/bmc/entry/1', undefined, undefined, 'allow'],
   // Writes: admin everywhere.
   ['priv-admin', 'PUT', '/xyz/openbmc_project/sensors/x/attr/Value', undefined, undefined, 'allow'],
   ['priv-admin', 'DELETE', '/xyz/openbmc_project/logging/entry/1', undefined, undefined, 'allow'],
@@ -73,6 +80,17 @@ test('path patterns: ** spans elements and matches none; * stays in one element'
   t.is(at('GET', '/'), 'deny');
 });
 
+test('except: the rule does not grant what an except pattern matches', (t) => {
+  const policy = compilePolicy([{ methods: ['GET'], path: '/**', except: ['/secret/**', '/a/*/private'], roles: ['priv-user'] }]);
+  const at = (path: string) => decide(policy, 'priv-user', { method: 'GET', path, objectPath: path });
+  t.is(at('/public'), 'allow');
+  t.is(at('/secret'), 'deny');
+  t.is(at('/secret/x/y'), 'deny');
+  t.is(at('/a/b/private'), 'deny');
+  t.is(at('/a/b/public'), 'allow');
+  t.is(at('/secretary'), 'allow');
+});
+
 test('percent-escapes are decoded before matching, as the routes decode them', (t) => {
   const { action } = guardedAction('PUT', '/xyz/openbmc_project/state/host%30/attr/RequestedHostTransition');
   t.is(action.objectPath, '/xyz/openbmc_project/state/host0');
@@ -97,6 +115,8 @@ const badPolicies: Array<[unknown, RegExp]> = [
   [{ rules: [{ methods: ['GET'], path: 'xyz', roles: ['priv-user'] }] }, /rules\[0\]\.path/],
   [{ rules: [{ methods: ['GET'], path: '/', roles: ['priv-user'], iface: 'x' }] }, /unknown field 'iface'/],
   [{ rules: [{ methods: ['GET'], path: '/', roles: ['priv-user'], member: '' }] }, /rules\[0\]\.member/],
+  [{ rules: [{ methods: ['GET'], path: '/', roles: ['priv-user'], except: '/x' }] }, /rules\[0\]\.except: expected a non-empty array/],
+  [{ rules: [{ methods: ['GET'], path: '/', roles: ['priv-user'], except: ['x'] }] }, /rules\[0\]\.except: expected paths starting with \//],
 ];
 for (const [json, message] of badPolicies) {
   test(`parsePolicy refuses ${JSON.stringify(json)}`, (t) => {

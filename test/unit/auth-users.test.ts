@@ -5,7 +5,7 @@ import test from 'ava';
 import { auditLine } from '../../src/auth/audit.js';
 import { plausiblePassword, plausibleUser } from '../../src/auth/credentials.js';
 import { hashPassword, parseHash, verifyPassword } from '../../src/auth/passwords.js';
-import { roleFromUserInfo } from '../../src/auth/roles.js';
+import { accountFromUserInfo } from '../../src/auth/roles.js';
 import { UsersFile, UsersFileError, parseUsers } from '../../src/auth/users-file.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { parseLoginBody } from '../../src/http/session-routes.js';
@@ -89,13 +89,31 @@ test('user names and passwords worth a backend call', (t) => {
   t.true(plausiblePassword('correct horse battery staple'));
 });
 
-test('roles from GetUserInfo', (t) => {
-  t.is(roleFromUserInfo({ UserPrivilege: 'priv-operator', UserEnabled: true }), 'priv-operator');
-  t.is(roleFromUserInfo({ UserPrivilege: 'priv-admin', UserEnabled: false }), 'priv-noaccess');
-  t.is(roleFromUserInfo({ UserPrivilege: 'priv-admin', UserPasswordExpired: true }), 'priv-noaccess');
-  t.is(roleFromUserInfo({ UserPrivilege: 'priv-root' }), 'priv-noaccess');
-  t.is(roleFromUserInfo({}), 'priv-noaccess');
-  t.is(roleFromUserInfo(null), 'priv-noaccess');
+const SERVED = ['web', 'redfish'];
+const USER_INFO_CASES: Array<[string, unknown, string, string?]> = [
+  ['operator in web', { UserPrivilege: 'priv-operator', UserEnabled: true, UserGroups: ['ipmi', 'web'] }, 'priv-operator'],
+  ['admin in redfish', { UserPrivilege: 'priv-admin', UserGroups: ['redfish'] }, 'priv-admin'],
+  ['disabled', { UserPrivilege: 'priv-admin', UserEnabled: false, UserGroups: ['web'] }, 'priv-noaccess', 'account disabled'],
+  ['password expired', { UserPrivilege: 'priv-admin', UserPasswordExpired: true, UserGroups: ['web'] }, 'priv-noaccess', 'password expired'],
+  ['only in ipmi', { UserPrivilege: 'priv-admin', UserGroups: ['ipmi'] }, 'priv-noaccess', 'account in none of the groups web, redfish'],
+  ['no groups at all', { UserPrivilege: 'priv-admin' }, 'priv-noaccess', 'account in none of the groups web, redfish'],
+  ['groups not an array', { UserPrivilege: 'priv-admin', UserGroups: 'web' }, 'priv-noaccess', 'account in none of the groups web, redfish'],
+  ['LDAP user without local groups', { UserPrivilege: 'priv-user', RemoteUser: true }, 'priv-user'],
+  ['unknown privilege', { UserPrivilege: 'priv-root', UserGroups: ['web'] }, 'priv-noaccess', 'no privileges'],
+  ['priv-noaccess', { UserPrivilege: 'priv-noaccess', UserGroups: ['web'] }, 'priv-noaccess', 'no privileges'],
+  ['empty', {}, 'priv-noaccess', 'account in none of the groups web, redfish'],
+  ['null', null, 'priv-noaccess', 'no account information'],
+];
+
+for (const [name, info, role, reason] of USER_INFO_CASES) {
+  test(`account from GetUserInfo: ${name}`, (t) => {
+    t.deepEqual(accountFromUserInfo(info, SERVED), reason === undefined ? { role } : { role, reason });
+  });
+}
+
+test('account from GetUserInfo: other served groups', (t) => {
+  t.is(accountFromUserInfo({ UserPrivilege: 'priv-user', UserGroups: ['ipmi'] }, ['ipmi']).role, 'priv-user');
+  t.is(accountFromUserInfo({ UserPrivilege: 'priv-user', UserGroups: ['web'] }, ['ipmi']).role, 'priv-noaccess');
 });
 
 test('audit lines: the fields, quoted when a client chose odd characters', (t) => {

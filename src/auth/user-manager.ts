@@ -1,0 +1,183 @@
+/**
+ * Roles from phosphor-user-manager: `GetUserInfo(s) → a{sv}` on
+ * `/xyz/openbmc_project/user`, answered from a cache that the manager's
+ * signals keep current, so an authenticated request costs no bus round trip
+ * and a changed account is known at once. One watcher serves both the
+ * cache and "authorisation follows the account": after dropping what a
+ * signal made stale it tells its listeners (the guard ends sessions and
+ * closes websockets; auth-guard.ts).
+ *
+ * What drops entries:
+ * - PropertiesChanged, InterfacesAdded and InterfacesRemoved for
+ *   `/xyz/openbmc_project/user/<name>`: that user (a user created after a
+ *   "no such user" answer gets in, a deleted one is out);
+ * - the same for anything else under `/xyz/openbmc_project/user` (LDAP
+ *   configuration, role mappings: remote users' privileges may change), and
+ *   the manager changing owner (restart): every user;
+ * - `UserRenamed(old, new)`: both names.
+ * An answer that was in flight while such a signal arrived is not kept, and
+ * entries also expire after `ttlMs` (a safety net: only signals keep the
+ * cache right). Unreachable or silent manager: no entry, the caller answers
+ * 503/504.
+ */
+import type { BusConnection, SignalMessage } from '../dbus/bus.js';
+import { BusError } from '../dbus/bus.js';
+import { toJson } from '../dbus/convert.js';
+import { matchRule } from '../dbus/match-rules.js';
+import { parseSingleType } from '../dbus/signature.js';
+import { DBUS_ERROR_STATUS } from '../errors.js';
+import { type Account, type AccountsChanged, type RoleSource, accountFromUserInfo } from './roles.js';
+
+export const USER_MANAGER_BUS_NAME = 'xyz.openbmc_project.User.Manager';
+export const USER_MANAGER_PATH = '/xyz/openbmc_project/user';
+export const USER_MANAGER_INTERFACE = 'xyz.openbmc_project.User.Manager';
+
+const DBUS_NAME = 'org.freedesktop.DBus';
+const PROPERTIES = 'org.freedesktop.DBus.Properties';
+const OBJECT_MANAGER = 'org.freedesktop.DBus.ObjectManager';
+const USER_INFO_TYPE = parseSingleType('a{sv}');
+
+const RULES: readonly string[] = [
+  matchRule({ type: 'signal', interface: PROPERTIES, member: 'PropertiesChanged', path_namespace: USER_MANAGER_PATH }),
+  matchRule({ type: 'signal', interface: OBJECT_MANAGER, member: 'InterfacesAdded', path_namespace: USER_MANAGER_PATH }),
+  matchRule({ type: 'signal', interface: OBJECT_MANAGER, member: 'InterfacesRemoved', path_namespace: USER_MANAGER_PATH }),
+  matchRule({ type: 'signal', interface: USER_MANAGER_INTERFACE, member: 'UserRenamed', path: USER_MANAGER_PATH }),
+  matchRule({ type: 'signal', sender: DBUS_NAME, interface: DBUS_NAME, member: 'NameOwnerChanged', arg0: USER_MANAGER_BUS_NAME }),
+];
+
+export interface UserManagerOptions {
+  /** A local user must be in one of these groups (--served-groups). */
+  readonly servedGroups: readonly string[];
+  /** Longest life of an entry when no signal drops it. */
+  readonly ttlMs?: number;
+  readonly maxEntries?: number;
+  /** Told why a lookup failed when that failure means "no privileges". */
+  readonly log: (message: string) => void;
+}
+
+interface Entry {
+  readonly account: Account;
+  readonly expires: number;
+}
+
+export class UserManagerRoles implements RoleSource {
+  readonly description = `dbus:${USER_MANAGER_BUS_NAME}`;
+  readonly #bus: BusConnection;
+  readonly #options: UserManagerOptions;
+  readonly #ttlMs: number;
+  readonly #entries = new Map<string, Entry>();
+  readonly #listeners = new Set<(changed: AccountsChanged) => void>();
+  /** Users whose signals arrived in this event-loop turn (one notification for a burst). */
+  #pending: Set<string> | 'all' | undefined;
+  #generation = 0;
+  #unsubscribe: (() => void) | undefined;
+
+  constructor(bus: BusConnection, options: UserManagerOptions) {
+    this.#bus = bus;
+    this.#options = options;
+    this.#ttlMs = options.ttlMs ?? 60_000;
+  }
+
+  async start(): Promise<void> {
+    this.#unsubscribe = this.#bus.onSignal((signal) => this.#onSignal(signal));
+    await Promise.all(RULES.map((rule) => this.#bus.matchRules.acquire(rule)));
+  }
+
+  async stop(): Promise<void> {
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    this.#entries.clear();
+    this.#listeners.clear();
+    await Promise.all(RULES.map((rule) => this.#bus.matchRules.release(rule)));
+  }
+
+  onChange(listener: (changed: AccountsChanged) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Entries held (tests). */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  async account(user: string): Promise<Account> {
+    const entry = this.#entries.get(user);
+    if (entry && entry.expires > performance.now()) return entry.account;
+    const generation = this.#generation;
+    const account = await this.#lookup(user);
+    if (generation === this.#generation) {
+      this.#entries.delete(user);
+      this.#entries.set(user, { account, expires: performance.now() + this.#ttlMs });
+      if (this.#entries.size > (this.#options.maxEntries ?? 1024)) {
+        const oldest = this.#entries.keys().next().value;
+        if (oldest !== undefined) this.#entries.delete(oldest);
+      }
+    }
+    return account;
+  }
+
+  async #lookup(user: string): Promise<Account> {
+    let reply: unknown[];
+    try {
+      reply = await this.#bus.call({
+        busName: USER_MANAGER_BUS_NAME,
+        objectPath: USER_MANAGER_PATH,
+        interfaceName: USER_MANAGER_INTERFACE,
+        member: 'GetUserInfo',
+        signature: 's',
+        body: [user],
+      });
+    } catch (err) {
+      const status = err instanceof BusError ? DBUS_ERROR_STATUS[err.errorName] : undefined;
+      // Unreachable or slow user manager: the caller answers 503/504. Anything else
+      // (typically "no such user": a PAM user the BMC does not manage) means no privileges.
+      if (status === 503 || status === 504) throw err;
+      this.#options.log(`GetUserInfo('${user}') failed (${err instanceof Error ? err.message : String(err)}): no privileges`);
+      return { role: 'priv-noaccess', reason: 'account unknown to the user manager' };
+    }
+    return accountFromUserInfo(toJson(USER_INFO_TYPE, reply[0]), this.#options.servedGroups);
+  }
+
+  #onSignal(signal: SignalMessage): void {
+    if (signal.interfaceName === DBUS_NAME) {
+      if (signal.member === 'NameOwnerChanged' && signal.body[0] === USER_MANAGER_BUS_NAME) this.#changed('all');
+      return;
+    }
+    if (signal.interfaceName === USER_MANAGER_INTERFACE && signal.member === 'UserRenamed') {
+      const names = signal.body.filter((name): name is string => typeof name === 'string');
+      this.#changed(names.length === 2 ? names : 'all');
+      return;
+    }
+    const isUserSignal = (signal.interfaceName === PROPERTIES && signal.member === 'PropertiesChanged')
+      || (signal.interfaceName === OBJECT_MANAGER && signal.member.startsWith('Interfaces'));
+    if (!isUserSignal) return;
+    // PropertiesChanged comes from the object itself; the ObjectManager signals name it in their first argument.
+    const objectPath = signal.interfaceName === PROPERTIES ? signal.objectPath : signal.body[0];
+    if (typeof objectPath !== 'string' || (objectPath !== USER_MANAGER_PATH && !objectPath.startsWith(`${USER_MANAGER_PATH}/`))) return;
+    // The manager's own properties (AllPrivileges, the account policy) change nobody's role.
+    if (objectPath === USER_MANAGER_PATH) return;
+    const rest = objectPath.slice(USER_MANAGER_PATH.length + 1);
+    this.#changed(rest.includes('/') || rest === 'ldap' ? 'all' : [rest]);
+  }
+
+  /** Drops the entries now; tells the listeners once, at the end of this turn, about every user touched. */
+  #changed(users: readonly string[] | 'all'): void {
+    this.#generation++;
+    if (users === 'all') this.#entries.clear();
+    else for (const user of users) this.#entries.delete(user);
+    const scheduled = this.#pending !== undefined;
+    if (users === 'all' || this.#pending === 'all') {
+      this.#pending = 'all';
+    } else {
+      this.#pending ??= new Set();
+      for (const user of users) this.#pending.add(user);
+    }
+    if (scheduled) return;
+    setImmediate(() => {
+      const changed = this.#pending ?? 'all';
+      this.#pending = undefined;
+      for (const listener of this.#listeners) listener(changed);
+    });
+  }
+}

@@ -4,7 +4,8 @@
  * parses the recipe's variables (SRC_URI, SYSTEMD_SERVICE, FILES, CONFFILES,
  * ...) and its do_install, and confirms that every file it installs exists
  * (in the tree, as a file:// entry next to the recipe, or as the output of
- * do_compile: build/src from src/*.ts, node_modules from the shrinkwrap),
+ * do_compile: build/src from src/*.ts, node_modules from the shrinkwrap,
+ * native/pam/build from native/pam/binding.gyp),
  * that the units in SYSTEMD_SERVICE and every unit in systemd/ are
  * installed, that FILES and CONFFILES cover only installed paths, that the
  * ExecStart binary of the service is what the recipe installs, that the
@@ -203,6 +204,13 @@ function checkSource(path, what) {
       const found = candidates.find((c) => existsSync(join(ROOT, c)));
       if (!found) return void fail(`${what}: ${inTree} would come from ${candidates.join(' or ')}, which does not exist`);
       return `compiled from ${found}`;
+    }
+    if (inTree.startsWith('native/pam/build/')) {
+      // node-gyp's output for native/pam/binding.gyp.
+      if (!existsSync(join(ROOT, 'native/pam/binding.gyp'))) return void fail(`${what}: native/pam/binding.gyp does not exist`);
+      const compile = (functions.get('do_compile') ?? []).join('\n');
+      if (!/node-gyp[\s\S]*--directory native\/pam/.test(compile)) return void fail(`${what}: do_compile does not build native/pam with node-gyp`);
+      return 'built from native/pam/binding.gyp';
     }
     if (!existsSync(join(ROOT, inTree))) return void fail(`${what}: ${inTree} does not exist in the tree`);
     return inTree;

@@ -1,86 +1,110 @@
 /**
- * The PAM backend, through the optional native binding `authenticate-pam`.
- * It is loaded at run time, only when PAM is chosen, so that the gateway
- * installs and runs without it (users-file backend); choosing PAM without it
- * fails the start. `require` (through createRequire), not `import()`: the
- * package's main file is the `.node` addon itself, which ESM cannot load.
+ * The PAM backend, through the gateway's own optional Node-API addon
+ * (native/pam/pam_binding.c, built by `npm install` where the PAM headers
+ * exist). Each check is one PAM transaction on libuv's thread pool, as
+ * bmcweb runs it: pam_start(service, user), PAM_RHOST, pam_authenticate,
+ * pam_acct_mgmt, pam_end, so the service file's account rules (group
+ * membership, pam_localuser, expiry, pam_access) decide who may log in.
  *
- * What the binding does: pam_start(service) → pam_set_item(PAM_RHOST) →
- * pam_authenticate on libuv's thread pool. It does not call
- * pam_acct_mgmt, so account expiry and locks set outside the auth stack are
- * not seen here; on OpenBMC the role lookup (UserEnabled from the user
- * manager) covers disabled accounts.
+ * The conversation answers prompts by their text: the password goes to a
+ * prompt starting with "Password", and any other prompt (a one-time code,
+ * a new password) fails the login and is logged, never answered with the
+ * password. The result names PAM's return code and the step that gave it.
  *
- * Needs root (or the `shadow` group) to check other users' passwords. A
- * failure takes 2-4 s (pam_faildelay); each one holds a thread-pool thread,
- * which is why the guard bounds concurrent checks.
- *
- * Two limits of the binding (read from its source) that this file guards:
- * - it copies user name and password into 128-byte buffers without a
- *   terminator when they are longer, which would truncate the password (its
- *   prefix would then be enough) and read past the buffer: longer inputs
- *   are refused here before they reach it;
- * - it completes on the default libuv loop, so it only works on the main
- *   thread (in a worker thread the process aborts): loading it elsewhere is
- *   refused. The daemon runs it on the main thread; tests use the CLI.
+ * The process must be root (or in the `shadow` group) to check other
+ * users' passwords. A failure takes 2-4 s (pam_faildelay, pam_unix) and
+ * holds a thread-pool thread that long: the guard runs at most two checks
+ * at once (check-queue.ts).
  */
 import { createRequire } from 'node:module';
-import { isMainThread } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
 import type { CredentialChecker } from './credentials.js';
 
-type PamCallback = (err: unknown) => void;
-interface PamBinding {
-  authenticate(user: string, password: string, callback: PamCallback, options: { serviceName: string; remoteHost: string }): void;
+/** What the addon does: one transaction. */
+export interface PamTransaction {
+  readonly service: string;
+  readonly user: string;
+  readonly remoteHost: string;
+  /** A prompt starting with `prompt` gets `value`; any other prompt fails the conversation. */
+  readonly answers: ReadonlyArray<{ readonly prompt: string; readonly value: string }>;
+  readonly steps: ReadonlyArray<'authenticate' | 'acct_mgmt'>;
 }
 
-/** The binding's buffers hold 127 bytes plus a terminator. */
-const MAX_BINDING_BYTES = 126;
+export interface PamResult {
+  readonly ok: boolean;
+  /** PAM's return code by name: `PAM_SUCCESS`, `PAM_AUTH_ERR`, `PAM_NEW_AUTHTOK_REQD`, ... */
+  readonly code: string;
+  /** Which step returned it: `start`, `authenticate`, `acct_mgmt`; null on success. */
+  readonly step: string | null;
+  /** pam_strerror's text. */
+  readonly message: string;
+  /** The first prompt the conversation had no answer for. */
+  readonly unansweredPrompt?: string;
+  /** Error and info messages the modules sent (a password quality module's reasons). */
+  readonly messages: ReadonlyArray<{ readonly style: 'error' | 'info'; readonly text: string }>;
+}
 
-/** The messages the binding gives for a wrong password or an unknown user; anything else is a broken setup. */
-const EXPECTED_FAILURES = /Authentication failure|User not known|Authentication token|Maximum number of tries|account/i;
+export interface PamBinding {
+  transaction(options: PamTransaction): Promise<PamResult>;
+}
+
+/** Where `npm install` builds the addon, from build/src/auth/ (the package root is three up). */
+export const ADDON_PATH = fileURLToPath(new URL('../../../native/pam/build/Release/pam_binding.node', import.meta.url));
+
+/** Loads the addon; throws a message saying how to build it when it is missing. */
+export function loadPamBinding(path = ADDON_PATH): PamBinding {
+  try {
+    const binding = createRequire(import.meta.url)(path) as PamBinding;
+    if (typeof binding.transaction !== 'function') throw new Error('no transaction() export');
+    return binding;
+  } catch (err) {
+    throw new Error(`the PAM backend needs the gateway's PAM addon (${path}), which is not built `
+      + `(${(err as Error).message.split('\n')[0]}); install the PAM headers (libpam0g-dev) and run npm run build:pam, `
+      + 'or choose --auth-backend users-file');
+  }
+}
+
+/** Return codes that mean "this login is refused"; any other failure is a broken setup. */
+const REFUSALS: ReadonlySet<string> = new Set([
+  'PAM_AUTH_ERR', 'PAM_USER_UNKNOWN', 'PAM_MAXTRIES', 'PAM_CRED_INSUFFICIENT', 'PAM_AUTHINFO_UNAVAIL',
+  'PAM_PERM_DENIED', 'PAM_ACCT_EXPIRED', 'PAM_NEW_AUTHTOK_REQD', 'PAM_AUTHTOK_EXPIRED',
+  // A prompt the conversation could not answer (pam_unix reports it as an authentication token error).
+  'PAM_CONV_ERR', 'PAM_AUTHTOK_ERR',
+]);
+
+/** PAM_MAX_RESP_SIZE is 512 with its terminator: longer answers never reach PAM. */
+const MAX_ANSWER_BYTES = 511;
 
 export class PamChecker implements CredentialChecker {
   readonly description: string;
   readonly #binding: PamBinding;
   readonly #service: string;
-  readonly #onSetupError: (message: string) => void;
+  readonly #log: (message: string) => void;
 
-  private constructor(binding: PamBinding, service: string, onSetupError: (message: string) => void) {
+  constructor(binding: PamBinding, service: string, log: (message: string) => void) {
     this.#binding = binding;
     this.#service = service;
-    this.#onSetupError = onSetupError;
+    this.#log = log;
     this.description = `pam:${service}`;
   }
 
-  /** Loads the binding; throws a message saying what to install when it is missing. */
-  static async load(service: string, onSetupError: (message: string) => void): Promise<PamChecker> {
-    if (!isMainThread) throw new Error('the PAM binding only works on the main thread (it completes on the default libuv loop)');
-    let binding: PamBinding;
-    try {
-      binding = createRequire(import.meta.url)('authenticate-pam') as PamBinding;
-      if (typeof binding.authenticate !== 'function') throw new Error('no authenticate() export');
-    } catch (err) {
-      throw new Error('the PAM backend needs the optional native package authenticate-pam, which is not installed '
-        + `or not built (${(err as Error).message}); install libpam0g-dev and run .ci/install-pam-binding.sh, `
-        + 'or choose --auth-backend users-file');
-    }
-    return new PamChecker(binding, service, onSetupError);
-  }
-
-  verify(user: string, password: string, remoteAddress: string): Promise<boolean> {
-    const fits = (text: string) => Buffer.byteLength(text, 'utf8') <= MAX_BINDING_BYTES;
-    if (!fits(user) || !fits(password) || !fits(remoteAddress)) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      this.#binding.authenticate(user, password, (err) => {
-        if (err === undefined || err === null) {
-          resolve(true);
-          return;
-        }
-        const message = err instanceof Error ? err.message : String(err);
-        // A missing service file or a non-root process shows up here: say so once per attempt.
-        if (!EXPECTED_FAILURES.test(message)) this.#onSetupError(`PAM service '${this.#service}': ${message}`);
-        resolve(false);
-      }, { serviceName: this.#service, remoteHost: remoteAddress });
+  /** True when PAM authenticates the user and its account step admits them; throws for a broken setup. */
+  async verify(user: string, password: string, remoteAddress: string): Promise<boolean> {
+    if (Buffer.byteLength(password, 'utf8') > MAX_ANSWER_BYTES) return false;
+    const result = await this.#binding.transaction({
+      service: this.#service,
+      user,
+      remoteHost: remoteAddress,
+      answers: [{ prompt: 'Password', value: password }],
+      steps: ['authenticate', 'acct_mgmt'],
     });
+    if (result.ok) return true;
+    if (result.unansweredPrompt !== undefined) {
+      this.#log(`PAM service '${this.#service}' asked '${result.unansweredPrompt.trim()}' for '${user}', which the gateway does not answer: refused`);
+    } else if (result.step === 'acct_mgmt') {
+      this.#log(`PAM service '${this.#service}': the account step refused '${user}' (${result.code}: ${result.message})`);
+    }
+    if (REFUSALS.has(result.code)) return false;
+    throw new Error(`PAM service '${this.#service}': ${result.step ?? 'transaction'} answered ${result.code} (${result.message})`);
   }
 }

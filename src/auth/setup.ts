@@ -12,7 +12,7 @@ import type { Logger } from '../log.js';
 import { AuditLog } from './audit.js';
 import { AuthGuard } from './auth-guard.js';
 import type { CredentialChecker } from './credentials.js';
-import { PamChecker } from './pam.js';
+import { PamChecker, loadPamBinding } from './pam.js';
 import { DEFAULT_POLICY, type Policy, parsePolicy } from './policy.js';
 import { LoginThrottle } from './rate-limit.js';
 import { type RoleSource, UsersFileRoleSource } from './roles.js';
@@ -33,7 +33,7 @@ export async function createAuth(config: Config, bus: BusConnection, log: Logger
   let usersFile: UsersFile | undefined;
   const loadUsers = async () => (usersFile ??= await UsersFile.load(config.usersFile));
   const credentials: CredentialChecker = config.authBackend === 'pam'
-    ? await PamChecker.load(config.pamService, (message) => log.error(message))
+    ? new PamChecker(loadPamBinding(), config.pamService, (message) => log.info(message))
     : await loadUsers();
   const roleSource = config.roleSource === 'auto' ? (config.authBackend === 'pam' ? 'dbus' : 'users-file') : config.roleSource;
   let roles: RoleSource;

@@ -1,37 +1,46 @@
 /**
- * Passwords through the real PAM stack, with a throwaway local account that
- * .ci/run creates (and removes): its name, password and the PAM service
- * come in BMC_GATEWAY_TEST_PAM_USER, _PASSWORD and _SERVICE.
+ * Passwords through the real PAM stack, with throwaway local accounts that
+ * .ci/run creates (and removes): one that may log in (BMC_GATEWAY_TEST_PAM_USER,
+ * _PASSWORD), one whose password is right but whom the service's account
+ * rule refuses (_REFUSED_USER, _REFUSED_PASSWORD: only pam_acct_mgmt can
+ * refuse it), and the PAM service (_SERVICE).
  *
  * In CI (CI=true, or BMC_GATEWAY_TEST_PAM_REQUIRED=1 as .ci/run sets) a
  * missing account or binding FAILS the test: a PAM backend that was never
  * exercised must not look green. Elsewhere the tests are skipped, saying why.
  *
- * The gateway runs as the real CLI in a child process: the binding only
- * works on a main thread, and ava runs test files in worker threads. Each
- * wrong password costs 2-4 s (pam_faildelay), so there are few.
+ * The gateway runs as the real CLI in a child process, as systemd runs it;
+ * the addon itself is also called directly. Each wrong password costs 2-4 s
+ * (pam_faildelay), so there are few.
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { startSimulatedBmc } from '../../fixtures/bmc.js';
 import { startPrivateBus } from '../../fixtures/dbus-daemon.js';
+import { ADDON_PATH, loadPamBinding } from '../../src/auth/pam.js';
 import { hashPassword } from '../../src/auth/passwords.js';
-import { startCli } from '../helpers/cli.js';
+import { type CliProcess, startCli } from '../helpers/cli.js';
 import { HttpClient } from '../helpers/http-client.js';
 
 const env = process.env;
 const user = env.BMC_GATEWAY_TEST_PAM_USER ?? '';
 const password = env.BMC_GATEWAY_TEST_PAM_PASSWORD ?? '';
+const refusedUser = env.BMC_GATEWAY_TEST_PAM_REFUSED_USER ?? '';
+const refusedPassword = env.BMC_GATEWAY_TEST_PAM_REFUSED_PASSWORD ?? '';
 const service = env.BMC_GATEWAY_TEST_PAM_SERVICE ?? '';
 const required = env.CI === 'true' || env.BMC_GATEWAY_TEST_PAM_REQUIRED === '1';
-const configured = user !== '' && password !== '' && service !== '';
+const configured = user !== '' && password !== '' && refusedUser !== '' && refusedPassword !== '' && service !== '';
 const HOST0 = '/xyz/openbmc_project/state/host0';
 
 /** A private bus with the simulated BMC, and the CLI gateway on it with PAM and these flags. */
 async function pamGateway(t: ExecutionContext, flags: readonly string[]): Promise<HttpClient> {
+  return (await pamGatewayWithLog(t, flags)).client;
+}
+
+async function pamGatewayWithLog(t: ExecutionContext, flags: readonly string[]): Promise<{ client: HttpClient; cli: CliProcess }> {
   const bus = await startPrivateBus();
   t.teardown(() => bus.stop());
   const sim = await startSimulatedBmc({ busAddress: bus.address, transitionMs: 50 });
@@ -46,20 +55,53 @@ async function pamGateway(t: ExecutionContext, flags: readonly string[]): Promis
   });
   const url = await cli.listening;
   t.regex(cli.stderr(), new RegExp(`authentication: passwords pam:${service}`));
-  return new HttpClient(url, await readFile(join(dir, 'cert.pem'), 'utf8'));
+  return { client: new HttpClient(url, await readFile(join(dir, 'cert.pem'), 'utf8')), cli };
 }
 
 if (!configured && !required) {
   test.skip('PAM: skipped, no test account (set BMC_GATEWAY_TEST_PAM_USER/_PASSWORD/_SERVICE, as .ci/run does, to run it)', () => {});
 } else {
-  test('PAM: the test account is configured and the binding is built', (t) => {
-    t.true(configured, 'CI must exercise PAM: BMC_GATEWAY_TEST_PAM_USER/_PASSWORD/_SERVICE are not set (see .ci/run)');
-    // Resolving (not loading: that needs the main thread) proves the package is installed.
-    t.notThrows(() => createRequire(import.meta.url).resolve('authenticate-pam'),
-      'CI must exercise PAM: the authenticate-pam binding is not installed (.ci/install-pam-binding.sh)');
+  test('PAM: the test accounts are configured and the addon is built', (t) => {
+    t.true(configured, 'CI must exercise PAM: BMC_GATEWAY_TEST_PAM_USER/_PASSWORD/_REFUSED_USER/_REFUSED_PASSWORD/_SERVICE are not set (see .ci/run)');
+    t.true(existsSync(ADDON_PATH), `CI must exercise PAM: the addon is not built at ${ADDON_PATH} (npm run build:pam)`);
   });
 
   if (configured) {
+    test('the addon: authenticate then acct_mgmt; the code by name and the step that refused', async (t) => {
+      const binding = loadPamBinding();
+      const run = (name: string, answers: Array<{ prompt: string; value: string }>) =>
+        binding.transaction({ service, user: name, remoteHost: '127.0.0.1', answers, steps: ['authenticate', 'acct_mgmt'] });
+      const [allowed, refused, wrong, unanswered] = await Promise.all([
+        run(user, [{ prompt: 'Password', value: password }]),
+        run(refusedUser, [{ prompt: 'Password', value: refusedPassword }]),
+        run(user, [{ prompt: 'Password', value: `${password}-wrong` }]),
+        // Only an answer for another prompt: the password prompt is not answered, and says so.
+        run(user, [{ prompt: 'Verification code', value: password }]),
+      ]);
+      t.like(allowed, { ok: true, code: 'PAM_SUCCESS', step: null });
+      t.like(refused, { ok: false, step: 'acct_mgmt' }, 'the password is right: only the account step refuses');
+      t.regex(refused.code, /^PAM_(AUTH_ERR|PERM_DENIED)$/);
+      t.like(wrong, { ok: false, code: 'PAM_AUTH_ERR', step: 'authenticate' });
+      t.like(unanswered, { ok: false, step: 'authenticate', unansweredPrompt: 'Password: ' });
+      t.deepEqual(allowed.messages, []);
+      t.throws(() => binding.transaction({ service, user: 'a\u0000b', remoteHost: '', answers: [], steps: ['authenticate'] }),
+        { instanceOf: TypeError, message: 'user must not contain NUL' });
+    });
+
+    test('PAM through the gateway: the account step refuses a right password of an account its rules exclude', async (t) => {
+      const dir = await mkdtemp(join(tmpdir(), 'pam-roles-'));
+      t.teardown(() => rm(dir, { recursive: true, force: true }));
+      const roles = join(dir, 'roles.json');
+      const unused = await hashPassword('unused', { N: 1024, r: 8, p: 1 });
+      await writeFile(roles, JSON.stringify({ users: { [refusedUser]: { password: unused, role: 'priv-admin' } } }));
+      const { client, cli } = await pamGatewayWithLog(t, ['--role-source', 'users-file', '--users-file', roles]);
+      const login = await client.as(null).request('POST', '/login', { body: { username: refusedUser, password: refusedPassword } });
+      t.is(login.status, 401, login.text);
+      t.is(login.json.data.description, 'Invalid username or password', 'the answer does not tell that the password was right');
+      t.is((await client.as({ user: refusedUser, password: refusedPassword }).get(HOST0)).status, 401);
+      t.regex(cli.stderr(), new RegExp(`the account step refused '${refusedUser}'`));
+    });
+
     test('PAM through the gateway: login, Basic, wrong password, unknown user; roles from a users file', async (t) => {
       // Roles for the PAM account from a users file (its hash is never used: PAM checks the password).
       const dir = await mkdtemp(join(tmpdir(), 'pam-roles-'));
@@ -79,7 +121,7 @@ if (!configured && !required) {
       const [wrong, unknown, tooLong] = await Promise.all([
         anonymous.request('POST', '/login', { body: { data: [user, password + 'x'] } }),
         anonymous.request('POST', '/login', { body: { data: ['no-such-user-bmcgw', password] } }),
-        // Longer than the binding's buffer: refused before PAM (its prefix must not be enough).
+        // A long password whose prefix is the right one: refused.
         anonymous.request('POST', '/login', { body: { data: [user, password + 'y'.repeat(200)] } }),
       ]);
       t.deepEqual([wrong.status, unknown.status, tooLong.status], [401, 401, 401]);

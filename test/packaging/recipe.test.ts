@@ -95,3 +95,14 @@ test('the checker fails a unit that is listed but not installed', async (t) => {
   t.is(run.code, 1, run.output);
   t.regex(run.output, /SYSTEMD_SERVICE bmc-rest-gateway-extra\.service is not installed/);
 });
+
+test('the PAM addon: built in do_compile and installed where build/src/auth/pam.js loads it', async (t) => {
+  const run = await check();
+  t.regex(run.output, /installs \/usr\/lib\/node_modules\/bmc-rest-gateway\/native\/pam\/build\/Release\/pam_binding\.node <- built from native\/pam\/binding\.gyp/);
+  // pam.js looks three directories up from build/src/auth/ for native/pam/build/Release/pam_binding.node.
+  const loader = await readFile(join(ROOT, 'src', 'auth', 'pam.ts'), 'utf8');
+  t.regex(loader, /new URL\('\.\.\/\.\.\/\.\.\/native\/pam\/build\/Release\/pam_binding\.node', import\.meta\.url\)/);
+  const broken = await checkEdited((dir) => editRecipe(dir, '--directory native/pam', '--directory native/elsewhere'));
+  t.is(broken.code, 1, broken.output);
+  t.regex(broken.output, /do_compile does not build native\/pam with node-gyp/);
+});

@@ -17,8 +17,8 @@ LIC_FILES_CHKSUM = "file://${COMMON_LICENSE_DIR}/Apache-2.0;md5=89aea4e17d99a7ca
 #    ${S}/node_modules: no network after do_fetch;
 #  - do_compile: tsc on the build host's node (nodejs-native), then
 #    prune-runtime.mjs keeps only the runtime dependency tree, and the
-#    optional PAM binding (authenticate-pam) is cross-built for the target
-#    with npm's bundled node-gyp;
+#    gateway's PAM addon (native/pam, Node-API C) is cross-built for the
+#    target with npm's bundled node-gyp;
 #  - do_install: the package under ${nonarch_libdir}/node_modules, the
 #    command in ${bindir}, the units, the PAM service, the default config and policy.
 
@@ -79,19 +79,14 @@ do_compile() {
     #    no source maps, declarations or docs.
     node ${UNPACKDIR}/prune-runtime.mjs ${S} --trim ${@bmc_rest_gateway_drop_args(d)}
 
-    # 3. The PAM binding, cross-built against the target's libpam. npm's own
-    #    node-gyp is used on purpose: older copies in node_modules cannot run
-    #    on Node >= 19 (see .ci/install-pam-binding.sh).
-    if [ -d node_modules/authenticate-pam ]; then
-        cd node_modules/authenticate-pam
-        node ${STAGING_LIBDIR_NATIVE}/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js rebuild \
-            --arch=${@bmc_rest_gateway_node_arch(d)} \
-            --nodedir=${RECIPE_SYSROOT_NATIVE}${prefix_native}
-        rm -rf build/Release/obj.target build/Release/.deps
-        cd ${S}
-        # Header-only helper, needed to compile the binding, not to run it.
-        rm -rf node_modules/nan
-    fi
+    # 3. The PAM addon (pam_start, pam_authenticate, pam_acct_mgmt, pam_end),
+    #    cross-built against the target's libpam. npm's own node-gyp is used on
+    #    purpose: older copies in node_modules cannot run on Node >= 19 (see
+    #    native/pam/build.mjs).
+    node ${STAGING_LIBDIR_NATIVE}/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js rebuild \
+        --directory native/pam \
+        --arch=${@bmc_rest_gateway_node_arch(d)} \
+        --nodedir=${RECIPE_SYSROOT_NATIVE}${prefix_native}
 }
 
 do_install() {
@@ -102,6 +97,8 @@ do_install() {
     chmod 0755 ${dest}/build/src/main.js
     install -m 0644 ${S}/package.json ${dest}/package.json
     cp -R --no-preserve=ownership ${S}/node_modules ${dest}/
+    # Where build/src/auth/pam.js loads it from.
+    install -D -m 0755 ${S}/native/pam/build/Release/pam_binding.node ${dest}/native/pam/build/Release/pam_binding.node
 
     install -d ${D}${bindir}
     ln -sf ../lib/node_modules/bmc-rest-gateway/build/src/main.js ${D}${bindir}/bmc-rest-gateway

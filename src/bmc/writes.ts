@@ -25,6 +25,16 @@ export const DELETE_INTERFACE = 'xyz.openbmc_project.Object.Delete';
  */
 export type WriteCheck = (target: { readonly interfaceName: string; readonly member: string }) => void;
 
+/**
+ * What a write sends, told to the caller just before it goes out (for the
+ * audit line: http/audit-middleware.ts, auth/audit.ts, which redacts
+ * secrets). Values are the client's JSON, after conversion succeeded.
+ */
+export type WrittenValue =
+  | { readonly interfaceName: string; readonly member: string; readonly value: unknown }
+  | { readonly interfaceName: string; readonly member: string; readonly args: ReadonlyArray<{ readonly name: string; readonly value: unknown }> };
+export type WriteRecord = (written: WrittenValue) => void;
+
 /** A property located on the bus. */
 interface PropertyTarget {
   readonly busName: string;
@@ -35,6 +45,8 @@ interface PropertyTarget {
 /** A converted value ready for Properties.Set. */
 interface PreparedSet extends PropertyTarget {
   readonly value: unknown;
+  /** The client's JSON for it. */
+  readonly json: unknown;
 }
 
 /** Rewrites a ConversionError with a label: `property 'Foo' ($[1]): expected ..., got ...`. */
@@ -75,15 +87,16 @@ function prepare(target: PropertyTarget, json: unknown): PreparedSet {
     throw new GatewayError(403, `org.freedesktop.DBus.Error.PropertyReadOnly: Property '${name}' is not writable.`);
   }
   try {
-    return { ...target, value: fromJson(parseSingleType(type), json) };
+    return { ...target, value: fromJson(parseSingleType(type), json), json };
   } catch (err) {
     throw labelled(`property '${name}'`, err);
   }
 }
 
-async function applySets(bmc: Bmc, objectPath: string, sets: readonly PreparedSet[]): Promise<void> {
+async function applySets(bmc: Bmc, objectPath: string, sets: readonly PreparedSet[], record?: WriteRecord): Promise<void> {
   // Sequential on purpose: the order of the request is the order of the writes.
   for (const set of sets) {
+    record?.({ interfaceName: set.interfaceName, member: set.property.name, value: set.json });
     await bmc.bus.call({
       busName: set.busName,
       objectPath,
@@ -96,13 +109,14 @@ async function applySets(bmc: Bmc, objectPath: string, sets: readonly PreparedSe
 }
 
 /** `PUT <path>/attr/<name>`. */
-export async function setProperty(bmc: Bmc, objectPath: string, name: string, json: unknown, check: WriteCheck): Promise<null> {
+export async function setProperty(bmc: Bmc, objectPath: string, name: string, json: unknown, check: WriteCheck, record?: WriteRecord):
+  Promise<null> {
   const targets = await introspectProperties(bmc, objectPath, await ownersForWrite(bmc, objectPath));
   const found = findName(targets.map((t) => t.property.name), name);
   const target = targets.find((t) => t.property.name === found);
   if (!target) throw new GatewayError(403, `The specified property cannot be created: '${name}'`);
   check({ interfaceName: target.interfaceName, member: target.property.name });
-  await applySets(bmc, objectPath, [prepare(target, json)]);
+  await applySets(bmc, objectPath, [prepare(target, json)], record);
   return null;
 }
 
@@ -110,8 +124,8 @@ export async function setProperty(bmc: Bmc, objectPath: string, name: string, js
  * `PATCH <path>` (mode 'some') and `PUT <path>` (mode 'all': every writable
  * property must be given). All values are checked first; then written.
  */
-export async function setProperties(bmc: Bmc, objectPath: string, data: unknown, mode: 'some' | 'all', check: WriteCheck):
-  Promise<null> {
+export async function setProperties(bmc: Bmc, objectPath: string, data: unknown, mode: 'some' | 'all', check: WriteCheck,
+  record?: WriteRecord): Promise<null> {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new GatewayError(400, `Expecting 'data' to be an object of property names to values, got ${describe(data)}`);
   }
@@ -134,12 +148,13 @@ export async function setProperties(bmc: Bmc, objectPath: string, data: unknown,
       throw new GatewayError(400, `PUT replaces the whole object: missing writable properties ${list} (use PATCH to set some)`);
     }
   }
-  await applySets(bmc, objectPath, sets);
+  await applySets(bmc, objectPath, sets, record);
   return null;
 }
 
 /** `POST <path>/action/<method>`. */
-export async function callMethod(bmc: Bmc, objectPath: string, name: string, args: unknown, check: WriteCheck): Promise<Json> {
+export async function callMethod(bmc: Bmc, objectPath: string, name: string, args: unknown, check: WriteCheck, record?: WriteRecord):
+  Promise<Json> {
   if (!Array.isArray(args)) {
     throw new GatewayError(400, `Expecting 'data' to be an array of method arguments, got ${describe(args)}`);
   }
@@ -162,6 +177,7 @@ export async function callMethod(bmc: Bmc, objectPath: string, name: string, arg
       throw labelled(`argument ${index + 1}${arg.name ? ` '${arg.name}'` : ''}`, err);
     }
   });
+  record?.({ interfaceName, member: method.name, args: inArgs.map((arg, index) => ({ name: arg.name ?? '', value: args[index] })) });
   const reply = await bmc.bus.call({ busName, objectPath, interfaceName, member: method.name, signature, body });
   const out = outArgs.map((arg, index) => toJson(parseSingleType(arg.type), reply[index]));
   return out.length === 0 ? null : out.length === 1 ? (out[0] ?? null) : out;

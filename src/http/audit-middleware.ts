@@ -8,8 +8,11 @@
  * PATCH, POST, DELETE: writes, actions, deletes, uploads), and any request
  * whose credentials were refused (401 or 429 with an Authorization header):
  * guessing passwords over Basic shows up like failed logins do.
+ * Writes and calls also record what they sent (`writeRecordOf`), which the
+ * audit line shows with secrets redacted (auth/audit.ts).
  */
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
+import type { WriteRecord, WrittenValue } from '../bmc/writes.js';
 import type { AuditLog } from '../auth/audit.js';
 import { CrossSiteRefusal, clientAddress } from '../auth/auth-guard.js';
 import { principalOf } from './auth-middleware.js';
@@ -31,12 +34,26 @@ export function auditMiddleware(audit: AuditLog): Middleware {
     const error = (ctx.state as RenderedErrorState).renderedError;
     const ridden = error instanceof CrossSiteRefusal ? error.user : undefined;
     const user = principalOf(ctx)?.user ?? ridden ?? loginUser ?? tried;
+    const written = (ctx.state as WrittenState).written;
     audit.record({
       ...(user !== undefined ? { user } : {}),
       address: clientAddress(ctx.req),
       method: ctx.method,
       path: ctx.path,
       status: ctx.status,
+      ...(written ? { written } : {}),
     });
+  };
+}
+
+interface WrittenState {
+  written?: WrittenValue[];
+}
+
+/** The recorder the write handlers give bmc/writes.ts: what they send goes into this request's audit line. */
+export function writeRecordOf(ctx: Context): WriteRecord {
+  return (written) => {
+    const state = ctx.state as WrittenState;
+    (state.written ??= []).push(written);
   };
 }

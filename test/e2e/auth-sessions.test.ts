@@ -176,12 +176,29 @@ test.serial('audit lines for logins, failed logins, writes, refusals and logouts
   const has = (pattern: RegExp) => t.true(audit.some((line) => pattern.test(line)), `no audit line like ${pattern}`);
   has(/audit time=\S+ user=readonly address=127\.0\.0\.1 verb=POST path=\/login status=401$/);
   has(/user=root address=127\.0\.0\.1 verb=POST path=\/login status=200$/);
-  has(/user=root address=127\.0\.0\.1 verb=PUT path=\/xyz\/openbmc_project\/state\/host0\/attr\/RequestedHostTransition status=200$/);
+  has(/user=root address=127\.0\.0\.1 verb=PUT path=\/xyz\/openbmc_project\/state\/host0\/attr\/RequestedHostTransition status=200 written="\{\\"xyz\.openbmc_project\.State\.Host\.RequestedHostTransition\\":\\"xyz\.openbmc_project\.State\.Host\.Transition\.Off\\"\}"$/);
   has(/user=readonly address=127\.0\.0\.1 verb=PUT path=\S+RequestedHostTransition status=403$/);
   has(/user=operator address=127\.0\.0\.1 verb=PUT path=\S+RequestedHostTransition status=403$/);
   has(/user=operator address=127\.0\.0\.1 verb=POST path=\/logout status=403$/);
   has(/user=root address=127\.0\.0\.1 verb=POST path=\/logout status=200$/);
   t.false(audit.some((line) => / verb=GET /.test(line)), 'reads are not audited');
+});
+
+test.serial('audit lines record the values written and called with, user management arguments redacted', async (t) => {
+  const created = await harness.client.request('POST', '/xyz/openbmc_project/user/action/CreateUser',
+    { body: { data: ['auditee', ['web'], 'priv-user', true] } });
+  t.is(created.status, 200, created.text);
+  const logged = await harness.client.request('POST', '/xyz/openbmc_project/logging/action/Create', {
+    body: { data: ['xyz.openbmc_project.Common.Error.InternalFailure', 'xyz.openbmc_project.Logging.Entry.Level.Error', { WHO: 'audit-test' }] } });
+  t.is(logged.status, 200, logged.text);
+  t.is((await harness.client.request('PATCH', '/xyz/openbmc_project/user/auditee', { body: { data: { UserEnabled: false } } })).status, 200);
+  const audit = harness.logLines.filter((line) => line.includes('audit '));
+  const line = (path: string) => audit.find((l) => l.includes(` path=${path} `)) ?? '';
+  t.regex(line('/xyz/openbmc_project/user/action/CreateUser'),
+    /status=200 written="\{\\"xyz\.openbmc_project\.User\.Manager\.CreateUser\\":\{\\"userName\\":\\"<redacted>\\",\\"groupNames\\":\\"<redacted>\\",\\"privilege\\":\\"<redacted>\\",\\"enabled\\":\\"<redacted>\\"\}\}"$/);
+  t.false(line('/xyz/openbmc_project/user/action/CreateUser').includes('auditee'));
+  t.regex(line('/xyz/openbmc_project/logging/action/Create'), /written=.*additionalData\\":\{\\"WHO\\":\\"audit-test\\"\}/);
+  t.regex(line('/xyz/openbmc_project/user/auditee'), /verb=PATCH .* written="\{\\"xyz\.openbmc_project\.User\.Attributes\.UserEnabled\\":false\}"$/);
 });
 
 // After every test of the file, so that all their log lines are checked.

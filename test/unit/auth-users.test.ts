@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { auditLine } from '../../src/auth/audit.js';
+import { REDACTED, auditLine, writtenValues } from '../../src/auth/audit.js';
+import type { WrittenValue } from '../../src/bmc/writes.js';
 import { plausiblePassword, plausibleUser } from '../../src/auth/credentials.js';
 import { hashPassword, parseHash, verifyPassword } from '../../src/auth/passwords.js';
 import { accountFromUserInfo } from '../../src/auth/roles.js';
@@ -124,6 +125,43 @@ test('audit lines: the fields, quoted when a client chose odd characters', (t) =
     'audit time=2026-01-02T03:04:05.000Z user=- address=::1 verb=POST path=/login status=401');
   const forged = auditLine({ user: 'x status=200 user=root', address: 'a', method: 'POST', path: '/login', status: 401 }, time);
   t.true(forged.includes('user="x status=200 user=root"'));
+});
+
+const WRITTEN_CASES: Array<[string, WrittenValue, Record<string, unknown>]> = [
+  ['a plain property', { interfaceName: 'xyz.openbmc_project.State.Host', member: 'RequestedHostTransition', value: 'On' },
+    { 'xyz.openbmc_project.State.Host.RequestedHostTransition': 'On' }],
+  ['a password property', { interfaceName: 'xyz.openbmc_project.User.Ldap.Config', member: 'LDAPBindDNPassword', value: 's3cret' },
+    { 'xyz.openbmc_project.User.Ldap.Config.LDAPBindDNPassword': REDACTED }],
+  ['a token property', { interfaceName: 'x.y.Z', member: 'AuthToken', value: 'abc' }, { 'x.y.Z.AuthToken': REDACTED }],
+  ['a private key', { interfaceName: 'x.y.Z', member: 'PrivateKey', value: 'pem' }, { 'x.y.Z.PrivateKey': REDACTED }],
+  ['user-visible attributes stay', { interfaceName: 'xyz.openbmc_project.User.Attributes', member: 'UserEnabled', value: false },
+    { 'xyz.openbmc_project.User.Attributes.UserEnabled': false }],
+  ['a plain call', { interfaceName: 'xyz.openbmc_project.Logging.Create', member: 'Create',
+    args: [{ name: 'Message', value: 'm' }, { name: 'Severity', value: 's' }] },
+  { 'xyz.openbmc_project.Logging.Create.Create': { Message: 'm', Severity: 's' } }],
+  ['a call with a password argument', { interfaceName: 'x.y.Z', member: 'Connect',
+    args: [{ name: 'host', value: 'h' }, { name: 'password', value: 'p' }] }, { 'x.y.Z.Connect': { host: 'h', password: REDACTED } }],
+  ['user management: every argument', { interfaceName: 'xyz.openbmc_project.User.Manager', member: 'CreateUser',
+    args: [{ name: 'userName', value: 'bob' }, { name: 'groupNames', value: ['web'] }] },
+  { 'xyz.openbmc_project.User.Manager.CreateUser': { userName: REDACTED, groupNames: REDACTED } }],
+  ['a method named like a secret: every argument, unnamed ones too', { interfaceName: 'x.y.Z', member: 'SetPassword',
+    args: [{ name: '', value: 'p' }] }, { 'x.y.Z.SetPassword': { arg1: REDACTED } }],
+];
+for (const [name, written, expected] of WRITTEN_CASES) {
+  test(`audit values written: ${name}`, (t) => {
+    t.deepEqual(writtenValues([written]), expected);
+  });
+}
+
+test('audit lines: the values written, JSON-quoted and cut', (t) => {
+  const time = new Date('2026-01-02T03:04:05.000Z');
+  const line = auditLine({ user: 'root', address: '::1', method: 'PUT', path: '/x/attr/Y', status: 200,
+    written: [{ interfaceName: 'a.B', member: 'Y', value: 'v w' }] }, time);
+  t.true(line.endsWith(' status=200 written="{\\"a.B.Y\\":\\"v w\\"}"'), line);
+  const long = auditLine({ address: '::1', method: 'PUT', path: '/x', status: 200,
+    written: [{ interfaceName: 'a.B', member: 'Y', value: 'z'.repeat(5000) }] }, time);
+  t.true(long.length < 1200);
+  t.false(/\n/.test(long));
 });
 
 test('auth options: defaults and validation', (t) => {

@@ -5,25 +5,29 @@
 import { callMethod, deleteObject, setProperties, setProperty } from '../../bmc/writes.js';
 import { readJsonBody, requireData } from '../body.js';
 import { writeCheckOf } from '../auth-middleware.js';
+import { writeRecordOf } from '../audit-middleware.js';
 import type { WriteHandlers } from '../dbus-routes.js';
 
 export const writeHandlers: WriteHandlers = {
   PUT: {
     attr: async (bmc, route, ctx) =>
-      setProperty(bmc, route.objectPath, route.name ?? '', requireData(await readJsonBody(ctx), '<value>'), writeCheckOf(ctx)),
+      setProperty(bmc, route.objectPath, route.name ?? '', requireData(await readJsonBody(ctx), '<value>'), writeCheckOf(ctx),
+        writeRecordOf(ctx)),
     object: async (bmc, route, ctx) =>
-      setProperties(bmc, route.objectPath, requireData(await readJsonBody(ctx), '{<property>: <value>, ...}'), 'all', writeCheckOf(ctx)),
+      setProperties(bmc, route.objectPath, requireData(await readJsonBody(ctx), '{<property>: <value>, ...}'), 'all', writeCheckOf(ctx),
+        writeRecordOf(ctx)),
   },
   PATCH: {
     object: async (bmc, route, ctx) =>
-      setProperties(bmc, route.objectPath, requireData(await readJsonBody(ctx), '{<property>: <value>, ...}'), 'some', writeCheckOf(ctx)),
+      setProperties(bmc, route.objectPath, requireData(await readJsonBody(ctx), '{<property>: <value>, ...}'), 'some', writeCheckOf(ctx),
+        writeRecordOf(ctx)),
   },
   POST: {
     // A body-less POST is a call without arguments (`curl -X POST .../action/Reset`).
     action: async (bmc, route, ctx) => {
       const body = await readJsonBody(ctx);
       return callMethod(bmc, route.objectPath, route.name ?? '', body === undefined ? [] : requireData(body, '[<arg>, ...]'),
-        writeCheckOf(ctx));
+        writeCheckOf(ctx), writeRecordOf(ctx));
     },
   },
   DELETE: {

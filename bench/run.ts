@@ -112,7 +112,9 @@ async function gateway(options: { profile?: string; flags?: string[] } = {}): Pr
   const child = await startGatewayChild({
     busAddress: bus.address, dir, imageDir, dumpDir, usersFile,
     ...(options.profile ? { cpuProfileDir: join(profileDir, options.profile) } : {}),
-    ...(options.flags ? { extraFlags: options.flags } : {}),
+    // Every bench client is 127.0.0.1 and root: the per-address and per-user caps would refuse
+    // the 64 GET connections and the 100 websockets (bench/connections.ts measures the caps).
+    extraFlags: ['--max-connections-per-address', '1000', '--ws-max-connections-per-user', '1000', ...(options.flags ?? [])],
   });
   children.add(child);
   if (!options.profile) starts.push(child);

@@ -95,10 +95,16 @@ export class ConnectionGuard {
     return this.#connections.size;
   }
 
-  /** Shutdown: ends every connection that serves no request and no websocket right now. */
+  /**
+   * Shutdown: ends every connection that serves no request and no websocket right now. One whose
+   * last answer is still being written to a slow reader is ended after it (destroyAll cuts it at
+   * the deadline); the others are destroyed.
+   */
   closeIdle(): void {
     for (const connection of this.#connections.values()) {
-      if (connection.inFlight === 0 && !connection.upgraded) connection.socket.destroy();
+      if (connection.inFlight > 0 || connection.upgraded) continue;
+      if (connection.http && connection.http.writableLength > 0) connection.http.end();
+      else connection.socket.destroy();
     }
   }
 

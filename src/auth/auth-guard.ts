@@ -7,10 +7,9 @@
  * checked without any D-Bus traffic; only an authenticated request costs a
  * role lookup, and only an authorised one reaches the D-Bus routes.
  *
- * Authorisation follows the account while connections are open: when the
- * role source says accounts changed, the guard looks each affected user up
- * again and, if the account lost access or privileges, ends their sessions
- * and revokes whatever was registered with `watchAccount` (websockets).
+ * Authorisation follows the account while connections are open: the
+ * guard's AccountWatch (account-watch.ts) ends sessions and revokes what was
+ * registered with `watchAccount` (websockets) when an account changes.
  */
 import type { IncomingMessage } from 'node:http';
 import basicAuth from 'basic-auth';
@@ -18,12 +17,13 @@ import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { SESSION_COOKIE, parseCookies } from './cookies.js';
 import { type CredentialChecker, MAX_USER_LENGTH, plausiblePassword, plausibleUser } from './credentials.js';
+import { AccountWatch } from './account-watch.js';
 import { CheckQueue, QueueFull } from './check-queue.js';
 import { csrfVerdict } from './csrf.js';
 import type { GuardedAction, Principal, RequestGuard } from './guard.js';
 import { type Decision, type Policy, decide } from './policy.js';
 import type { LoginThrottle } from './rate-limit.js';
-import { type Account, type AccountsChanged, ROLE_RANK, type RoleSource } from './roles.js';
+import type { RoleSource } from './roles.js';
 import type { Session, SessionStore } from './sessions.js';
 
 export interface AuthGuardDeps {
@@ -41,42 +41,26 @@ export interface AuthGuardDeps {
 /** Password checks at once: each may hold a libuv thread for PAM's 2-4 s fail delay. */
 const CONCURRENT_CHECKS = 2;
 
-/** Something open on behalf of a principal (a websocket), and how to end it. */
-interface Watched {
-  readonly principal: Principal;
-  readonly action: GuardedAction;
-  readonly revoke: (reason: string) => void;
-}
-
 export class AuthGuard implements RequestGuard {
   readonly #deps: AuthGuardDeps;
   readonly #checks: CheckQueue;
-  /** user → what is open on their behalf. */
-  readonly #watched = new Map<string, Set<Watched>>();
-  readonly #stopWatching: () => void;
+  readonly #accounts: AccountWatch;
 
   constructor(deps: AuthGuardDeps) {
     this.#deps = deps;
     this.#checks = new CheckQueue(CONCURRENT_CHECKS, deps.maxWaitingChecks ?? 256);
-    this.#stopWatching = deps.roles.onChange((changed) => {
-      this.#recheck(changed).catch((err: unknown) => deps.log.error(`account re-check failed: ${String(err)}`));
+    this.#accounts = new AccountWatch({
+      roles: deps.roles, sessions: deps.sessions, log: deps.log, decide: (principal, action) => this.decide(principal, action),
     });
   }
 
   /** Stops following account changes (shutdown). */
   close(): void {
-    this.#stopWatching();
+    this.#accounts.close();
   }
 
   watchAccount(principal: Principal, action: GuardedAction, revoke: (reason: string) => void): () => void {
-    let set = this.#watched.get(principal.user);
-    if (!set) this.#watched.set(principal.user, (set = new Set()));
-    const entry: Watched = { principal, action, revoke };
-    set.add(entry);
-    return () => {
-      set.delete(entry);
-      if (set.size === 0 && this.#watched.get(principal.user) === set) this.#watched.delete(principal.user);
-    };
+    return this.#accounts.watch(principal, action, revoke);
   }
 
   /** The seam for websocket upgrades and other non-Koa callers: authenticate, then the policy. */
@@ -155,51 +139,6 @@ export class AuthGuard implements RequestGuard {
     if (!verdict.pass) throw new CrossSiteRefusal(verdict.reason, session.user);
     this.#deps.sessions.remove(session.token);
     return session.user;
-  }
-
-  /**
-   * Accounts changed: each affected user with sessions or watched connections is looked up again
-   * (the role source has dropped its cached answer). No access any more (disabled, deleted, out of
-   * the served groups, no privileges): every session ends and everything watched is revoked. Fewer
-   * privileges than a session or connection had: the same for those. A failed lookup (the user
-   * manager restarting) ends nothing: requests answer 503 until it is back.
-   */
-  async #recheck(changed: AccountsChanged): Promise<void> {
-    const live = new Set([...this.#deps.sessions.users(), ...this.#watched.keys()]);
-    const users = changed === 'all' ? [...live] : [...changed].filter((user) => live.has(user));
-    await Promise.all(users.map(async (user) => {
-      let account: Account;
-      try {
-        account = await this.#deps.roles.account(user);
-      } catch (err) {
-        this.#deps.log.warning(`account of '${user}' changed, but cannot be looked up (${String(err)}): its sessions stay`);
-        return;
-      }
-      /** Why something opened with role `had` must end now, or undefined when it may go on. */
-      const ends = (had: Principal['role'] | undefined, action?: GuardedAction): string | undefined => {
-        if (account.role === 'priv-noaccess') return account.reason ?? 'no privileges';
-        if (had !== undefined && ROLE_RANK[account.role] < ROLE_RANK[had]) return 'privileges reduced';
-        if (action && this.decide({ user, role: account.role, via: 'basic' }, action) !== 'allow') return 'no longer allowed';
-        return undefined;
-      };
-      let closed = 0;
-      for (const watched of [...(this.#watched.get(user) ?? [])]) {
-        const reason = ends(watched.principal.role, watched.action);
-        if (reason === undefined) continue;
-        watched.revoke(reason);
-        closed++;
-      }
-      let ended = 0;
-      for (const session of this.#deps.sessions.sessionsOf(user)) {
-        if (ends(session.role) === undefined) continue;
-        this.#deps.sessions.end(session.token, 'account');
-        ended++;
-      }
-      if (closed + ended > 0) {
-        this.#deps.log.info(`account of user '${user}' changed (${account.role}${account.reason ? `: ${account.reason}` : ''}): `
-          + `ended ${ended} session(s), closed ${closed} websocket(s)`);
-      }
-    }));
   }
 
   #csrf(req: IncomingMessage, via: Principal['via'], session: Session | undefined): ReturnType<typeof csrfVerdict> {

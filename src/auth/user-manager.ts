@@ -67,6 +67,7 @@ export class UserManagerRoles implements RoleSource {
   readonly #ttlMs: number;
   readonly #entries = new Map<string, Entry>();
   readonly #listeners = new Set<(changed: AccountsChanged) => void>();
+  readonly #inFlight = new Map<string, { readonly generation: number; readonly account: Promise<Account> }>();
   /** Users whose signals arrived in this event-loop turn (one notification for a burst). */
   #pending: Set<string> | 'all' | undefined;
   #generation = 0;
@@ -104,8 +105,18 @@ export class UserManagerRoles implements RoleSource {
   async account(user: string): Promise<Account> {
     const entry = this.#entries.get(user);
     if (entry && entry.expires > performance.now()) return entry.account;
+    // Concurrent requests of one user share one look-up, unless a signal came in between.
+    const inFlight = this.#inFlight.get(user);
+    if (inFlight && inFlight.generation === this.#generation) return inFlight.account;
     const generation = this.#generation;
-    const account = await this.#lookup(user);
+    const pending = this.#lookup(user);
+    this.#inFlight.set(user, { generation, account: pending });
+    let account: Account;
+    try {
+      account = await pending;
+    } finally {
+      if (this.#inFlight.get(user)?.account === pending) this.#inFlight.delete(user);
+    }
     if (generation === this.#generation) {
       this.#entries.delete(user);
       this.#entries.set(user, { account, expires: performance.now() + this.#ttlMs });

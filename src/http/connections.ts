@@ -90,11 +90,6 @@ export class ConnectionGuard {
     server.on('connect', (_req: IncomingMessage, socket: Duplex) => answerConnect(socket));
   }
 
-  /** Open TCP connections. */
-  get size(): number {
-    return this.#connections.size;
-  }
-
   /**
    * Shutdown: ends every connection that serves no request and no websocket right now. One whose
    * last answer is still being written to a slow reader is ended after it (destroyAll cuts it at

@@ -66,9 +66,7 @@ export class AuthGuard implements RequestGuard {
 
   /** Throws 401 (no or bad credentials), 403 (CSRF), 429 (throttled); resolves with the principal. */
   async authenticate(req: IncomingMessage): Promise<Principal> {
-    const headers = req.headers;
-    const token = single(headers['x-auth-token']);
-    const basic = token === undefined ? basicAuth.parse(single(headers.authorization) ?? '') : undefined;
+    const { token, basic, cookie } = credentialsOf(req);
     let user: string;
     let via: Principal['via'];
     let session: Session | undefined;
@@ -83,7 +81,6 @@ export class AuthGuard implements RequestGuard {
       user = basic.name;
       via = 'basic';
     } else {
-      const cookie = parseCookies(headers.cookie).get(SESSION_COOKIE);
       session = cookie === undefined ? undefined : this.#deps.sessions.lookup(cookie);
       if (!session) throw loginRequired(req);
       ({ user } = session);
@@ -111,8 +108,7 @@ export class AuthGuard implements RequestGuard {
    * undefined when the request names no live session.
    */
   logout(req: IncomingMessage): string | undefined {
-    const token = single(req.headers['x-auth-token']);
-    const cookie = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
+    const { token, cookie } = credentialsOf(req);
     const session = this.#deps.sessions.lookup(token ?? cookie ?? '');
     if (!session) return undefined;
     const verdict = this.#csrf(req, token !== undefined ? 'token' : 'session-cookie', session);
@@ -196,6 +192,22 @@ export function clientAddress(req: IncomingMessage): string {
   // `socket` is gone once a request was destroyed (an aborted upload); the audit line still needs a value.
   const address = (req.socket as IncomingMessage['socket'] | null)?.remoteAddress ?? 'unknown';
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice('::ffff:'.length) : address;
+}
+
+/**
+ * The credentials a request carries. An empty one counts as absent, as in
+ * bmcweb: some clients send `X-Auth-Token:` with nothing after it on every
+ * request (when they found no cookie name they know) next to a valid
+ * session cookie, and `-u :` style Basic credentials mean "none".
+ */
+function credentialsOf(req: IncomingMessage): { token?: string; basic?: basicAuth.BasicAuthResult; cookie?: string } {
+  const headers = req.headers;
+  const token = single(headers['x-auth-token']);
+  if (token) return { token };
+  const basic = basicAuth.parse(single(headers.authorization) ?? '');
+  if (basic && (basic.name !== '' || basic.pass !== '')) return { basic };
+  const cookie = parseCookies(headers.cookie).get(SESSION_COOKIE);
+  return cookie ? { cookie } : {};
 }
 
 function single(value: string | string[] | undefined): string | undefined {

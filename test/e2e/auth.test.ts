@@ -51,6 +51,18 @@ const ROWS: ReadonlyArray<readonly [string, Creds, readonly number[]]> = [
   // A bad token is not rescued by a good cookie: the token decides.
   ['X-Auth-Token made up + good cookie', (e) => ({ headers: { 'x-auth-token': 'nope', cookie: cookie(e.sessions.root) } }),
     [401, 401, 401, 401, 401]],
+  // An empty credential header is absent (bmcweb): test clients send `X-Auth-Token:` next to their cookie jar.
+  ['empty X-Auth-Token + good cookie', (e) => ({ headers: { 'x-auth-token': '', cookie: cookie(e.sessions.root) } }),
+    [200, 200, 200, 404, 404]],
+  ['empty Authorization + good cookie', (e) => ({ headers: { authorization: '', cookie: cookie(e.sessions.operator) } }),
+    [200, 200, 403, 403, 403]],
+  ['Basic with empty user and password + good cookie', (e) => ({ headers: { ...basic('', ''), cookie: cookie(e.sessions.root) } }),
+    [200, 200, 200, 404, 404]],
+  ['empty X-Auth-Token + Basic admin', () => ({ headers: { 'x-auth-token': '', ...basic('root', '0penBmc') } }),
+    [200, 200, 200, 404, 404]],
+  ['empty X-Auth-Token alone', () => ({ headers: { 'x-auth-token': '' } }), [401, 401, 401, 401, 401]],
+  ['empty X-Auth-Token + empty session cookie', () => ({ headers: { 'x-auth-token': '', cookie: 'BMCWEB-SESSION=' } }),
+    [401, 401, 401, 401, 401]],
   ['cookie + X-XSRF-TOKEN (web UI)', (e) => ({
     headers: { cookie: cookie(e.sessions.root), 'x-xsrf-token': e.sessions.root.xsrf, origin: e.origin, 'sec-fetch-site': 'same-origin' },
   }), [200, 200, 200, 404, 404]],

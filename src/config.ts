@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { BMCWEB_COOKIE_NAMES, type CookieNames, isCookieName, OWN_COOKIE_NAMES } from './auth/cookies.js';
 import { SYSTEM_BUS_ADDRESS } from './dbus/bus.js';
 
 export interface Config {
@@ -34,6 +35,8 @@ export interface Config {
   readonly maxSessionsPerUser: number;
   /** Origins allowed to make CORS requests, normalised `scheme://host[:port]`. */
   readonly corsOrigins: readonly string[];
+  /** Names of the session and XSRF cookies. */
+  readonly cookieNames: CookieNames;
   /** Failed logins allowed per user name / per client address inside the window. */
   readonly loginLimitPerUser: number;
   readonly loginLimitPerAddress: number;
@@ -95,6 +98,9 @@ export const OPTIONS: Readonly<Record<string, Option>> = {
   'session-idle-timeout-ms': { type: 'string', env: 'BMC_GATEWAY_SESSION_IDLE_TIMEOUT_MS', default: '1800000', help: 'a session unused this long ends, in ms' },
   'max-sessions': { type: 'string', env: 'BMC_GATEWAY_MAX_SESSIONS', default: '64', help: 'sessions at most (the least recently used one is ended beyond)' },
   'max-sessions-per-user': { type: 'string', env: 'BMC_GATEWAY_MAX_SESSIONS_PER_USER', default: '8', help: 'sessions per user at most (their least recently used one is ended beyond)' },
+  'session-cookie': { type: 'string', env: 'BMC_GATEWAY_SESSION_COOKIE', default: OWN_COOKIE_NAMES.session.join(','), help: 'session cookie name (comma-separated for several): set at login, accepted on requests' },
+  'xsrf-cookie': { type: 'string', env: 'BMC_GATEWAY_XSRF_COOKIE', default: OWN_COOKIE_NAMES.xsrf, help: 'XSRF cookie name (the web page echoes its value in X-XSRF-TOKEN)' },
+  'bmcweb-cookies': { type: 'boolean', env: 'BMC_GATEWAY_BMCWEB_COOKIES', help: `bmcweb's cookie names (${BMCWEB_COOKIE_NAMES.session.join(' and ')}, ${BMCWEB_COOKIE_NAMES.xsrf}), only where the gateway replaces bmcweb` },
   'cors-origins': { type: 'string', env: 'BMC_GATEWAY_CORS_ORIGINS', help: 'comma-separated origins (https://host[:port]) allowed to make CORS requests; none when not given' },
   'login-limit-per-user': { type: 'string', env: 'BMC_GATEWAY_LOGIN_LIMIT_PER_USER', default: '10', help: 'failed logins per user name inside the window before 429' },
   'login-limit-per-address': { type: 'string', env: 'BMC_GATEWAY_LOGIN_LIMIT_PER_ADDRESS', default: '5', help: 'failed logins per client address inside the window before 429' },
@@ -173,6 +179,8 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     maxSessions: integer('max-sessions', pick('max-sessions'), 1, 100_000),
     maxSessionsPerUser: integer('max-sessions-per-user', pick('max-sessions-per-user'), 1, 100_000),
     corsOrigins: Object.freeze(corsOrigins(pick('cors-origins'))),
+    cookieNames: cookieNames(flagOrEnv('bmcweb-cookies'), pick('session-cookie'), pick('xsrf-cookie'),
+      (name) => typeof values[name] === 'string' || sources.has(name)),
     loginLimitPerUser: integer('login-limit-per-user', pick('login-limit-per-user'), 1, 1_000_000),
     loginLimitPerAddress: integer('login-limit-per-address', pick('login-limit-per-address'), 1, 1_000_000),
     loginLimitWindowMs: integer('login-limit-window-ms', pick('login-limit-window-ms'), 1, 86_400_000),
@@ -262,6 +270,28 @@ function corsOrigins(text: string): string[] {
     origins.push(url.origin);
   }
   return origins;
+}
+
+/**
+ * The cookie names: bmcweb's with --bmcweb-cookies, else the given or
+ * default ones. Each must be a cookie-name token, and all distinct.
+ */
+function cookieNames(bmcweb: boolean, session: string, xsrf: string, given: (name: string) => boolean): CookieNames {
+  if (bmcweb) {
+    const clash = ['session-cookie', 'xsrf-cookie'].find(given);
+    if (clash) throw new ConfigError(`--${clash}: not together with --bmcweb-cookies, which sets the cookie names`);
+    return BMCWEB_COOKIE_NAMES;
+  }
+  const sessionNames = session.split(',').map((name) => name.trim());
+  for (const name of sessionNames) {
+    if (!isCookieName(name)) throw new ConfigError(`--session-cookie: expected cookie names (letters, digits, !#$%&'*+-.^_\`|~), got '${name}'`);
+  }
+  if (sessionNames.length > 4) throw new ConfigError(`--session-cookie: at most 4 names, got ${sessionNames.length}`);
+  if (!isCookieName(xsrf)) throw new ConfigError(`--xsrf-cookie: expected a cookie name (letters, digits, !#$%&'*+-.^_\`|~), got '${xsrf}'`);
+  const all = [...sessionNames, xsrf];
+  const twice = all.find((name, index) => all.indexOf(name) !== index);
+  if (twice !== undefined) throw new ConfigError(`--session-cookie: the name '${twice}' is given twice (the XSRF cookie needs its own)`);
+  return Object.freeze({ session: Object.freeze(sessionNames), xsrf });
 }
 
 interface ConfigFile {

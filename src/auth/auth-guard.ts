@@ -12,7 +12,7 @@ import basicAuth from 'basic-auth';
 import { Limiter } from '../bmc/limit.js';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { SESSION_COOKIE, parseCookies } from './cookies.js';
+import { type CookieNames, sessionToken } from './cookies.js';
 import { type CredentialChecker, MAX_USER_LENGTH, plausiblePassword, plausibleUser } from './credentials.js';
 import { csrfVerdict } from './csrf.js';
 import type { GuardedAction, Principal, RequestGuard } from './guard.js';
@@ -28,6 +28,7 @@ export interface AuthGuardDeps {
   readonly throttle: LoginThrottle;
   readonly policy: Policy;
   readonly corsOrigins: readonly string[];
+  readonly cookieNames: CookieNames;
   readonly log: Logger;
 }
 
@@ -42,6 +43,11 @@ export class AuthGuard implements RequestGuard {
 
   constructor(deps: AuthGuardDeps) {
     this.#deps = deps;
+  }
+
+  /** The names the session routes set and clear the cookies under. */
+  get cookieNames(): CookieNames {
+    return this.#deps.cookieNames;
   }
 
   /** The seam for websocket upgrades and other non-Koa callers: authenticate, then the policy. */
@@ -66,7 +72,7 @@ export class AuthGuard implements RequestGuard {
 
   /** Throws 401 (no or bad credentials), 403 (CSRF), 429 (throttled); resolves with the principal. */
   async authenticate(req: IncomingMessage): Promise<Principal> {
-    const { token, basic, cookie } = credentialsOf(req);
+    const { token, basic, cookie } = credentialsOf(req, this.#deps.cookieNames);
     let user: string;
     let via: Principal['via'];
     let session: Session | undefined;
@@ -108,7 +114,7 @@ export class AuthGuard implements RequestGuard {
    * undefined when the request names no live session.
    */
   logout(req: IncomingMessage): string | undefined {
-    const { token, cookie } = credentialsOf(req);
+    const { token, cookie } = credentialsOf(req, this.#deps.cookieNames);
     const session = this.#deps.sessions.lookup(token ?? cookie ?? '');
     if (!session) return undefined;
     const verdict = this.#csrf(req, token !== undefined ? 'token' : 'session-cookie', session);
@@ -200,13 +206,13 @@ export function clientAddress(req: IncomingMessage): string {
  * request (when they found no cookie name they know) next to a valid
  * session cookie, and `-u :` style Basic credentials mean "none".
  */
-function credentialsOf(req: IncomingMessage): { token?: string; basic?: basicAuth.BasicAuthResult; cookie?: string } {
+function credentialsOf(req: IncomingMessage, cookieNames: CookieNames): { token?: string; basic?: basicAuth.BasicAuthResult; cookie?: string } {
   const headers = req.headers;
   const token = single(headers['x-auth-token']);
   if (token) return { token };
   const basic = basicAuth.parse(single(headers.authorization) ?? '');
   if (basic && (basic.name !== '' || basic.pass !== '')) return { basic };
-  const cookie = parseCookies(headers.cookie).get(SESSION_COOKIE);
+  const cookie = sessionToken(headers.cookie, cookieNames);
   return cookie ? { cookie } : {};
 }
 

@@ -52,7 +52,7 @@ export async function createAuth(config: Config, bus: BusConnection, log: Logger
     perAddress: config.loginLimitPerAddress,
     windowMs: config.loginLimitWindowMs,
   });
-  const guard = new AuthGuard({ sessions, credentials, roles, throttle, policy, corsOrigins: config.corsOrigins, log });
+  const guard = new AuthGuard({ sessions, credentials, roles, throttle, policy, corsOrigins: config.corsOrigins, cookieNames: config.cookieNames, log });
   log.info(`authentication: passwords ${credentials.description}, roles ${roles.description}, `
     + `policy ${config.policyFile || 'built-in'} (${policy.rules.length} rules)`);
   return { guard, audit: new AuditLog(log), corsOrigins: config.corsOrigins };

@@ -33,6 +33,13 @@ const bad: Array<[string[], RegExp]> = [
   [['--log-level', 'loud'], /--log-level/],
   [['--bogus'], /bogus/],
   [['--bus-address', ''], /--bus-address: must not be empty/],
+  [['--session-cookie', 'a;b'], /--session-cookie: expected cookie names/],
+  [['--session-cookie', 'A,'], /--session-cookie: expected cookie names .*got ''/],
+  [['--session-cookie', 'A,B,C,D,E'], /--session-cookie: at most 4 names/],
+  [['--xsrf-cookie', 'x y'], /--xsrf-cookie: expected a cookie name/],
+  [['--session-cookie', 'SAME', '--xsrf-cookie', 'SAME'], /the name 'SAME' is given twice/],
+  [['--bmcweb-cookies', '--session-cookie', 'MINE'], /--session-cookie: not together with --bmcweb-cookies/],
+  [['--bmcweb-cookies', '--xsrf-cookie', 'MINE'], /--xsrf-cookie: not together with --bmcweb-cookies/],
 ];
 for (const [argv, message] of bad) {
   test(`rejects ${argv.join(' ')}`, (t) => {
@@ -40,6 +47,17 @@ for (const [argv, message] of bad) {
     t.regex(error?.message ?? '', message);
   });
 }
+
+test('cookie names: our own __Host- names by default, bmcweb\'s on request, or as given', (t) => {
+  t.deepEqual(loadConfig([], {}).config.cookieNames, { session: ['__Host-BMCGW-SESSION'], xsrf: '__Host-BMCGW-XSRF-TOKEN' });
+  t.deepEqual(loadConfig(['--bmcweb-cookies'], {}).config.cookieNames, { session: ['BMCWEB-SESSION', 'SESSION'], xsrf: 'XSRF-TOKEN' });
+  t.deepEqual(loadConfig([], { BMC_GATEWAY_BMCWEB_COOKIES: 'yes' }).config.cookieNames.xsrf, 'XSRF-TOKEN');
+  t.deepEqual(loadConfig(['--session-cookie', '__Host-A, B', '--xsrf-cookie', 'C'], {}).config.cookieNames, { session: ['__Host-A', 'B'], xsrf: 'C' });
+  // A default is not "given": the environment may switch to bmcweb's names alone.
+  t.is(loadConfig([], { BMC_GATEWAY_BMCWEB_COOKIES: '1', BMC_GATEWAY_SESSION_COOKIE: '' }).config.cookieNames.session[0], 'BMCWEB-SESSION');
+  const error = t.throws(() => loadConfig(['--bmcweb-cookies'], { BMC_GATEWAY_SESSION_COOKIE: 'X' }), { instanceOf: ConfigError });
+  t.regex(error?.message ?? '', /--session-cookie: not together with --bmcweb-cookies.*set by environment variable BMC_GATEWAY_SESSION_COOKIE/);
+});
 
 test('help lists every option', (t) => {
   const text = helpText();

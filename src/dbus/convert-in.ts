@@ -9,7 +9,7 @@
  */
 import dbus from 'dbus-next';
 import { setOwn } from './convert-out.js';
-import { type TypeNode, SignatureError, describeType, parseSignature, parseSingleType } from './signature.js';
+import { type TypeNode, SignatureError, describeType, isSignature, parseSingleType } from './signature.js';
 
 /**
  * A client value that does not fit the D-Bus type. `message` is
@@ -314,16 +314,6 @@ function isObjectPath(path: string): boolean {
   if (path === '/') return true;
   if (!path.startsWith('/')) return false;
   return path.slice(1).split('/').every((segment) => PATH_SEGMENT.test(segment));
-}
-
-function isSignature(sig: string): boolean {
-  try {
-    parseSignature(sig);
-    return true;
-  } catch (err) {
-    if (err instanceof SignatureError) return false;
-    throw err;
-  }
 }
 
 function jsonQuote(text: string): string {

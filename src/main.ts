@@ -64,6 +64,7 @@ main().then(
   (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(`bmc-rest-gateway: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
+    // A setting naming the wrong file fails the same way on every restart: exit 2, which the unit does not retry.
+    process.exit(err instanceof ConfigError ? 2 : 1);
   },
 );

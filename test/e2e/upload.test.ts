@@ -23,6 +23,7 @@ import type { Credentials, Response } from '../helpers/http-client.js';
 import { TEST_USERS } from '../helpers/users.js';
 
 const IMAGE_MANAGER_BUS_NAME = 'xyz.openbmc_project.Software.Version';
+const ITEM_UPDATER_BUS_NAME = 'xyz.openbmc_project.Software.BMC.Updater';
 const FUNCTIONAL_VERSION = '2.18.0-sim';
 const SOFTWARE = '/xyz/openbmc_project/software';
 const ACTIVATION = 'xyz.openbmc_project.Software.Activation';
@@ -169,6 +170,24 @@ test.serial('octet-stream POST answers the version id; the image appears and act
   t.is(await getAttr(imagePath, 'RequestedActivation'), `${ACTIVATION}.RequestedActivations.None`);
   t.is(await getAttr(imagePath, 'Priority'), 0, 'the activated image boots next');
   t.is(await getAttr(functionalPath, 'Priority'), Number(functionalBefore) + 1, 'the running image moved down one');
+});
+
+test.serial('the answer is the new image, not an image the item updater announces while the upload is in flight', async (t) => {
+  const version = uniqueVersion('restart');
+  const image = await makeImage(version);
+  const upload = rawUpload('POST', '/upload/image', { ...OCTET, 'content-length': String(image.length) });
+  upload.req.write(image.subarray(0, 4096));
+  t.true(await eventually(async () => (await filesIn(h().imageDir)).length === 1), 'the gateway is writing the image');
+  // The item updater restarts and, as sdbusplus objects do, announces its images (Version + Activation).
+  await h().sim.stopService(ITEM_UPDATER_BUS_NAME);
+  await h().sim.startService(ITEM_UPDATER_BUS_NAME);
+  upload.req.end(image.subarray(4096));
+  const { response, error } = await upload.done;
+  t.falsy(error);
+  t.is(response?.status, 200, response?.text);
+  t.is(response?.json.data, expectedId(version), `not the functional image ${expectedId(FUNCTIONAL_VERSION)}`);
+  // The restarted updater took the new image too.
+  t.true(await eventually(async () => (await getAttr(`${SOFTWARE}/${expectedId(version)}`, 'Activation')) === `${ACTIVATION}.Activations.Ready`));
 });
 
 test.serial('multipart/form-data POST: the file part is the image, other fields are ignored', async (t) => {

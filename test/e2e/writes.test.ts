@@ -26,7 +26,7 @@ const HOST = '/xyz/openbmc_project/state/host0';
 const CHASSIS = '/xyz/openbmc_project/state/chassis0';
 const LOGGING = '/xyz/openbmc_project/logging';
 const IDENTIFY_GROUP = '/xyz/openbmc_project/led/groups/enclosure_identify';
-const IDENTIFY_LED = '/xyz/openbmc_project/led/physical/identify';
+const IDENTIFY_LED = '/xyz/openbmc_project/led/physical/front_id';
 const OBJECT_ALLOW = 'GET, HEAD, PUT, PATCH, DELETE, OPTIONS';
 const LIMIT = 100 * 1024;
 /** The harness runs the gateway with --call-timeout-ms 1000. */

@@ -118,10 +118,15 @@ export const OPTIONS: Readonly<Record<string, Option>> = {
   'shutdown-timeout-ms': { type: 'string', env: 'BMC_GATEWAY_SHUTDOWN_TIMEOUT_MS', default: '10000', help: 'on SIGTERM, wait this long for in-flight requests before cutting them, in ms' },
   config: { type: 'string', env: 'BMC_GATEWAY_CONFIG', help: 'JSON config file: {"option-name": value, ...}; flags and environment override it' },
   help: { type: 'boolean', help: 'print this help and exit' },
+  version: { type: 'boolean', help: 'print the version and exit' },
 };
+
+/** The first line of --help, and what a bad command line is answered with before its error. */
+export const USAGE = 'Usage: bmc-rest-gateway [options]';
 
 export interface ParsedCommandLine {
   readonly help: boolean;
+  readonly version: boolean;
   readonly config: Config;
 }
 
@@ -132,7 +137,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     const options = Object.fromEntries(Object.entries(OPTIONS).map(([name, o]) => [name, { type: o.type }]));
     values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
   } catch (err) {
-    throw new ConfigError(err instanceof Error ? err.message : String(err));
+    throw new ConfigError(commandLineError(err));
   }
   const file = readConfigFile(typeof values.config === 'string' ? values.config : env[OPTIONS.config?.env ?? ''] || undefined);
   /** Where a value that is not a flag or a default came from, for error messages. */
@@ -197,12 +202,12 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     shutdownTimeoutMs: integer('shutdown-timeout-ms', pick('shutdown-timeout-ms'), 0, 600_000),
     requestLog: flagOrEnv('request-log'),
   }));
-  return { help: values.help === true, config: Object.freeze(config) };
+  return { help: values.help === true, version: values.version === true, config: Object.freeze(config) };
 }
 
 /** The text of `--help`. */
 export function helpText(): string {
-  const lines = ['Usage: bmc-rest-gateway [options]', '', 'Options (flag > environment > config file > default):'];
+  const lines = [USAGE, '', 'Options (flag > environment > config file > default):'];
   for (const [name, option] of Object.entries(OPTIONS)) {
     const flag = option.type === 'string' ? `--${name} VALUE` : `--${name}`;
     const env = option.env ? ` [env ${option.env}]` : '';
@@ -210,6 +215,36 @@ export function helpText(): string {
     lines.push(`  ${flag.padEnd(28)} ${option.help}${def}${env}`);
   }
   return lines.join('\n');
+}
+
+/**
+ * parseArgs' errors in the words of this command: `unknown option '--prot'
+ * (did you mean --port?)` rather than advice about positional arguments.
+ */
+function commandLineError(err: unknown): string {
+  const { code, message } = err as { code?: string; message?: string };
+  const quoted = /'([^']*)'/.exec(message ?? '')?.[1] ?? '';
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const name = quoted.replace(/^-+/, '').split('=')[0] ?? '';
+    const near = Object.keys(OPTIONS).find((option) => editDistance(option, name) <= 2);
+    return `unknown option '${quoted}'${near ? ` (did you mean --${near}?)` : ''}`;
+  }
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument '${quoted}' (options start with --)`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && /argument missing/.test(message ?? '')) return `${quoted.split(' ')[0]}: expected a value`;
+  return message ?? String(err);
+}
+
+/** Levenshtein distance, for "did you mean" (option names are short). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 function integer(name: string, text: string, min: number, max: number): number {
@@ -322,7 +357,7 @@ function readConfigFile(path: string | undefined): ConfigFile | undefined {
   const values = new Map<string, string | number | boolean>();
   for (const [key, value] of Object.entries(parsed)) {
     const option = OPTIONS[key];
-    if (!option || key === 'config' || key === 'help') {
+    if (!option || key === 'config' || key === 'help' || key === 'version') {
       throw new ConfigError(`--config: unknown setting "${key}" in ${path} (settings are the option names of --help, without "--")`);
     }
     const fine = option.type === 'boolean'

@@ -31,7 +31,11 @@ const bad: Array<[string[], RegExp]> = [
   [['--port', '70000'], /--port: expected 0\.\.65535/],
   [['--call-timeout-ms', '0'], /--call-timeout-ms/],
   [['--log-level', 'loud'], /--log-level/],
-  [['--bogus'], /bogus/],
+  [['--bogus'], /^unknown option '--bogus'$/],
+  [['--prot', '8443'], /^unknown option '--prot' \(did you mean --port\?\)$/],
+  [['--tls-kye=x'], /^unknown option '--tls-kye' \(did you mean --tls-key\?\)$/],
+  [['8443'], /^unexpected argument '8443' \(options start with --\)$/],
+  [['--port'], /^--port: expected a value$/],
   [['--bus-address', ''], /--bus-address: must not be empty/],
   [['--session-cookie', 'a;b'], /--session-cookie: expected cookie names/],
   [['--session-cookie', 'A,'], /--session-cookie: expected cookie names .*got ''/],
@@ -57,6 +61,14 @@ test('cookie names: our own __Host- names by default, bmcweb\'s on request, or a
   t.is(loadConfig([], { BMC_GATEWAY_BMCWEB_COOKIES: '1', BMC_GATEWAY_SESSION_COOKIE: '' }).config.cookieNames.session[0], 'BMCWEB-SESSION');
   const error = t.throws(() => loadConfig(['--bmcweb-cookies'], { BMC_GATEWAY_SESSION_COOKIE: 'X' }), { instanceOf: ConfigError });
   t.regex(error?.message ?? '', /--session-cookie: not together with --bmcweb-cookies.*set by environment variable BMC_GATEWAY_SESSION_COOKIE/);
+});
+
+test('--version and --help are switches; the config file may not set them', (t) => {
+  t.true(loadConfig(['--version'], {}).version);
+  t.false(loadConfig([], {}).version);
+  t.true(helpText().includes('--version'));
+  const path = configFile({ version: true });
+  t.throws(() => loadConfig(['--config', path], {}), { instanceOf: ConfigError, message: /unknown setting "version"/ });
 });
 
 test('help lists every option', (t) => {
@@ -168,7 +180,7 @@ test('a bad value from the environment names the variable', (t) => {
 test('every option can be set from the config file', (t) => {
   // Each option's own default (or a switch) written in the file is accepted.
   for (const [name, option] of Object.entries(OPTIONS)) {
-    if (name === 'config' || name === 'help') continue;
+    if (name === 'config' || name === 'help' || name === 'version') continue;
     const value = option.type === 'boolean' ? false : option.default ?? '';
     if (option.type !== 'boolean' && value === '') continue; // optional settings without a default
     t.notThrows(() => loadConfig(['--config', configFile({ [name]: value })], {}), name);

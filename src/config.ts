@@ -230,7 +230,9 @@ function commandLineError(err: unknown): string {
     return `unknown option '${quoted}'${near ? ` (did you mean --${near}?)` : ''}`;
   }
   if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument '${quoted}' (options start with --)`;
-  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && /argument missing/.test(message ?? '')) return `${quoted.split(' ')[0]}: expected a value`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && /argument missing/.test(message ?? '')) {
+    return `${quoted.split(' ')[0]}: expected a value`;
+  }
   return message ?? String(err);
 }
 
@@ -317,12 +319,13 @@ function cookieNames(bmcweb: boolean, session: string, xsrf: string, given: (nam
     if (clash) throw new ConfigError(`--${clash}: not together with --bmcweb-cookies, which sets the cookie names`);
     return BMCWEB_COOKIE_NAMES;
   }
+  const characters = "letters, digits, !#$%&'*+-.^_`|~";
   const sessionNames = session.split(',').map((name) => name.trim());
   for (const name of sessionNames) {
-    if (!isCookieName(name)) throw new ConfigError(`--session-cookie: expected cookie names (letters, digits, !#$%&'*+-.^_\`|~), got '${name}'`);
+    if (!isCookieName(name)) throw new ConfigError(`--session-cookie: expected cookie names (${characters}), got '${name}'`);
   }
   if (sessionNames.length > 4) throw new ConfigError(`--session-cookie: at most 4 names, got ${sessionNames.length}`);
-  if (!isCookieName(xsrf)) throw new ConfigError(`--xsrf-cookie: expected a cookie name (letters, digits, !#$%&'*+-.^_\`|~), got '${xsrf}'`);
+  if (!isCookieName(xsrf)) throw new ConfigError(`--xsrf-cookie: expected a cookie name (${characters}), got '${xsrf}'`);
   const all = [...sessionNames, xsrf];
   const twice = all.find((name, index) => all.indexOf(name) !== index);
   if (twice !== undefined) throw new ConfigError(`--session-cookie: the name '${twice}' is given twice (the XSRF cookie needs its own)`);

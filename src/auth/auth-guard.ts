@@ -200,13 +200,20 @@ export function clientAddress(req: IncomingMessage): string {
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice('::ffff:'.length) : address;
 }
 
+/** At most one of them: the first of X-Auth-Token, Basic, session cookie that the request carries. */
+interface RequestCredentials {
+  readonly token?: string;
+  readonly basic?: basicAuth.BasicAuthResult;
+  readonly cookie?: string;
+}
+
 /**
  * The credentials a request carries. An empty one counts as absent, as in
  * bmcweb: some clients send `X-Auth-Token:` with nothing after it on every
  * request (when they found no cookie name they know) next to a valid
  * session cookie, and `-u :` style Basic credentials mean "none".
  */
-function credentialsOf(req: IncomingMessage, cookieNames: CookieNames): { token?: string; basic?: basicAuth.BasicAuthResult; cookie?: string } {
+function credentialsOf(req: IncomingMessage, cookieNames: CookieNames): RequestCredentials {
   const headers = req.headers;
   const token = single(headers['x-auth-token']);
   if (token) return { token };

@@ -79,8 +79,8 @@ export function versionId(signal: SignalMessage): string | undefined {
   if (signal.interfaceName !== 'org.freedesktop.DBus.ObjectManager' || signal.member !== 'InterfacesAdded') return undefined;
   const [objectPath, interfaces] = signal.body;
   if (typeof objectPath !== 'string' || !objectPath.startsWith(SOFTWARE_ROOT + '/')) return undefined;
-  if (typeof interfaces !== 'object' || interfaces === null || !(VERSION_INTERFACE in interfaces) || ACTIVATION_INTERFACE in interfaces) {
-    return undefined;
-  }
+  if (typeof interfaces !== 'object' || interfaces === null) return undefined;
+  // The item updater's objects carry Activation too: only the image manager's Version-only object is this upload's.
+  if (!(VERSION_INTERFACE in interfaces) || ACTIVATION_INTERFACE in interfaces) return undefined;
   return objectPath.slice(objectPath.lastIndexOf('/') + 1);
 }

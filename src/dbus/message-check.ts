@@ -9,7 +9,8 @@
  * sender's connection, and losing the bus ends the gateway. Names reach calls
  * from the mapper and from services' introspection XML, so one service with
  * an interface called `nodots` or a method called `bad-member` would restart
- * the gateway; a client only costs itself a 500. Neither encoder is enough:
+ * the gateway at the first call naming it; refused here, that one request
+ * answers 500 and everything else goes on. Neither encoder is enough:
  * wire.ts checks names for NUL only, and dbus-next does not check members
  * (its assertMemberNameValid is a no-op), unique names, object paths in the
  * body, or signatures beyond their brackets.

@@ -10,12 +10,14 @@
  * installed, that FILES and CONFFILES cover only installed paths, that the
  * ExecStart binary of the service is what the recipe installs, that the
  * recipe's sed edits still match the files they edit, and that the
- * npm-shrinkwrap.json next to the recipe is the tree's package-lock.json.
+ * npm-shrinkwrap.json next to the recipe is the tree's package-lock.json,
+ * and that LIC_FILES_CHKSUM names the tree's licence file with its md5.
  *
  *   node .ci/check-recipe.mjs [recipe.bb] [--root DIR]
  *
  * Plain Node, no dependencies. Exit 0: all good; 1: a check failed.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, normalize, posix, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -134,9 +136,13 @@ function layerFile(name) {
 
 // ---------------------------------------------------------------- SRC_URI
 
-const srcUri = expand(lookup('SRC_URI') ?? '').split(/\s+/).filter(Boolean);
+const rawSrcUri = (lookup('SRC_URI') ?? '').split(/\s+/).filter(Boolean);
+/** Entries whose location is a variable the integrator must set (empty in the recipe): the source, a placeholder. */
+const placeholders = rawSrcUri.filter((uri) => /^\$\{[A-Za-z0-9_]+\}/.test(uri) && expand(uri.split(';')[0]) === '');
+const srcUri = rawSrcUri.filter((uri) => !placeholders.includes(uri)).map((uri) => expand(uri));
 const fileEntries = new Map();
 let hasGit = false;
+for (const uri of placeholders) hasGit = gitPlaceholder(uri) || hasGit;
 for (const uri of srcUri) {
   const [location, ...params] = uri.split(';');
   if (location.startsWith('file://')) {
@@ -173,6 +179,54 @@ for (const uri of srcUri) {
   }
 }
 if (!hasGit) fail('SRC_URI has no git entry for the source');
+
+/**
+ * The git source given by a variable the recipe leaves empty (a placeholder):
+ * the recipe must skip itself until it is set, and unpack it where S is.
+ */
+function gitPlaceholder(uri) {
+  const name = /^\$\{([A-Za-z0-9_]+)\}/.exec(uri)[1];
+  if (!recipeText.includes('bb.parse.SkipRecipe(') || !recipeText.includes(`'${name}'`)) {
+    fail(`SRC_URI ${uri}: ${name} is empty and the recipe does not skip itself until it is set`);
+    return false;
+  }
+  const destsuffix = uri.split(';').find((p) => p.startsWith('destsuffix='))?.slice('destsuffix='.length) ?? 'git';
+  if (normalize(S) !== normalize(join(UNPACKDIR, destsuffix))) {
+    fail(`S (${S}) is not where the git source is unpacked (${join(UNPACKDIR, destsuffix)})`);
+    return false;
+  }
+  ok(`SRC_URI ${uri}: ${name} is a placeholder the integrator sets (the recipe is skipped until then) -> S`);
+  return true;
+}
+
+// ------------------------------------------------------ LIC_FILES_CHKSUM
+
+/** Every licence file the recipe names is in the tree (or the layer) with the md5 it gives. */
+const licenceFiles = expand(lookup('LIC_FILES_CHKSUM') ?? '').split(/\s+/).filter(Boolean);
+if (licenceFiles.length === 0) fail('LIC_FILES_CHKSUM is empty');
+for (const entry of licenceFiles) {
+  const [location, ...params] = entry.split(';');
+  const md5 = params.find((p) => p.startsWith('md5='))?.slice('md5='.length);
+  const path = location.replace(/^file:\/\//, '');
+  if (!md5) {
+    fail(`LIC_FILES_CHKSUM ${entry}: no md5=`);
+    continue;
+  }
+  if (path.startsWith('/__COMMON_LICENSE_DIR__/')) {
+    fail(`LIC_FILES_CHKSUM ${entry}: points at the build system's common licence text, not at the project's own licence file`);
+    continue;
+  }
+  // Relative names are relative to \${S}, the source tree.
+  const file = path.startsWith('/') ? path : join(S, path);
+  const inTree = normalize(file).startsWith(S + '/') ? join(ROOT, normalize(file).slice(S.length + 1)) : file;
+  if (!existsSync(inTree)) {
+    fail(`LIC_FILES_CHKSUM ${entry}: ${rel(inTree)} does not exist`);
+    continue;
+  }
+  const actual = createHash('md5').update(readFileSync(inTree)).digest('hex');
+  if (actual !== md5) fail(`LIC_FILES_CHKSUM ${entry}: the md5 of ${rel(inTree)} is ${actual}`);
+  else ok(`LIC_FILES_CHKSUM ${rel(inTree)} md5 ${md5}`);
+}
 
 // ------------------------------------------------------ tree path mapping
 

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { BMCWEB_COOKIE_NAMES, type CookieNames, isCookieName, OWN_COOKIE_NAMES } from './auth/cookies.js';
 import { SYSTEM_BUS_ADDRESS } from './dbus/bus.js';
 
 export interface Config {
@@ -34,6 +35,8 @@ export interface Config {
   readonly maxSessionsPerUser: number;
   /** Origins allowed to make CORS requests, normalised `scheme://host[:port]`. */
   readonly corsOrigins: readonly string[];
+  /** Names of the session and XSRF cookies. */
+  readonly cookieNames: CookieNames;
   /** Failed logins per user name inside the window before that user's password checks are delayed. */
   readonly loginLimitPerUser: number;
   /** Failed logins per client address inside the window before that address is refused (429). */
@@ -100,8 +103,8 @@ export const OPTIONS: Readonly<Record<string, Option>> = {
   'call-timeout-ms': { type: 'string', env: 'BMC_GATEWAY_CALL_TIMEOUT_MS', default: '5000', help: 'deadline of every D-Bus call, in ms' },
   'max-concurrent-calls': { type: 'string', env: 'BMC_GATEWAY_MAX_CONCURRENT_CALLS', default: '32', help: 'bound on D-Bus calls in flight' },
   'no-tls': { type: 'boolean', env: 'BMC_GATEWAY_NO_TLS', help: 'serve plain HTTP (only behind a TLS-terminating proxy)' },
-  'tls-cert': { type: 'string', env: 'BMC_GATEWAY_TLS_CERT', default: '/etc/bmc-rest-gateway/cert.pem', help: 'TLS certificate (PEM); created self-signed if missing' },
-  'tls-key': { type: 'string', env: 'BMC_GATEWAY_TLS_KEY', default: '/etc/bmc-rest-gateway/key.pem', help: 'TLS private key (PEM); created with mode 0600 if missing' },
+  'tls-cert': { type: 'string', env: 'BMC_GATEWAY_TLS_CERT', default: '/etc/bmc-rest-gateway/cert.pem', help: 'TLS certificate (PEM); a self-signed pair is created when certificate and key are both missing' },
+  'tls-key': { type: 'string', env: 'BMC_GATEWAY_TLS_KEY', default: '/etc/bmc-rest-gateway/key.pem', help: 'TLS private key (PEM); created with mode 0600 together with the certificate' },
   'log-level': { type: 'string', env: 'BMC_GATEWAY_LOG_LEVEL', default: 'info', help: 'error, warning, info or debug' },
   'request-log': { type: 'boolean', env: 'BMC_GATEWAY_REQUEST_LOG', help: 'log one info line per request (audit lines are always written)' },
   'auth-backend': { type: 'string', env: 'BMC_GATEWAY_AUTH_BACKEND', default: 'pam', help: 'password checks: pam or users-file' },
@@ -112,6 +115,9 @@ export const OPTIONS: Readonly<Record<string, Option>> = {
   'session-idle-timeout-ms': { type: 'string', env: 'BMC_GATEWAY_SESSION_IDLE_TIMEOUT_MS', default: '1800000', help: 'a session unused this long ends, in ms' },
   'max-sessions': { type: 'string', env: 'BMC_GATEWAY_MAX_SESSIONS', default: '64', help: 'sessions at most (the least recently used one is ended beyond)' },
   'max-sessions-per-user': { type: 'string', env: 'BMC_GATEWAY_MAX_SESSIONS_PER_USER', default: '8', help: 'sessions per user at most (their least recently used one is ended beyond)' },
+  'session-cookie': { type: 'string', env: 'BMC_GATEWAY_SESSION_COOKIE', default: OWN_COOKIE_NAMES.session.join(','), help: 'session cookie name (comma-separated for several): set at login, accepted on requests' },
+  'xsrf-cookie': { type: 'string', env: 'BMC_GATEWAY_XSRF_COOKIE', default: OWN_COOKIE_NAMES.xsrf, help: 'XSRF cookie name (the web page echoes its value in X-XSRF-TOKEN)' },
+  'bmcweb-cookies': { type: 'boolean', env: 'BMC_GATEWAY_BMCWEB_COOKIES', help: `bmcweb's cookie names (${BMCWEB_COOKIE_NAMES.session.join(' and ')}, ${BMCWEB_COOKIE_NAMES.xsrf}), only where the gateway replaces bmcweb` },
   'cors-origins': { type: 'string', env: 'BMC_GATEWAY_CORS_ORIGINS', help: 'comma-separated origins (https://host[:port]) allowed to make CORS requests; none when not given' },
   'login-limit-per-user': { type: 'string', env: 'BMC_GATEWAY_LOGIN_LIMIT_PER_USER', default: '3', help: 'failed logins per user name inside the window before that user\'s password checks are delayed (never refused)' },
   'login-limit-per-address': { type: 'string', env: 'BMC_GATEWAY_LOGIN_LIMIT_PER_ADDRESS', default: '5', help: 'failed logins per client address inside the window before that address gets 429' },
@@ -137,10 +143,15 @@ export const OPTIONS: Readonly<Record<string, Option>> = {
   'shutdown-timeout-ms': { type: 'string', env: 'BMC_GATEWAY_SHUTDOWN_TIMEOUT_MS', default: '10000', help: 'on SIGTERM, wait this long for in-flight requests before cutting them, in ms' },
   config: { type: 'string', env: 'BMC_GATEWAY_CONFIG', help: 'JSON config file: {"option-name": value, ...}; flags and environment override it' },
   help: { type: 'boolean', help: 'print this help and exit' },
+  version: { type: 'boolean', help: 'print the version and exit' },
 };
+
+/** The first line of --help, and what a bad command line is answered with before its error. */
+export const USAGE = 'Usage: bmc-rest-gateway [options]';
 
 export interface ParsedCommandLine {
   readonly help: boolean;
+  readonly version: boolean;
   readonly config: Config;
 }
 
@@ -151,7 +162,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     const options = Object.fromEntries(Object.entries(OPTIONS).map(([name, o]) => [name, { type: o.type }]));
     values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
   } catch (err) {
-    throw new ConfigError(err instanceof Error ? err.message : String(err));
+    throw new ConfigError(commandLineError(err));
   }
   const file = readConfigFile(typeof values.config === 'string' ? values.config : env[OPTIONS.config?.env ?? ''] || undefined);
   /** Where a value that is not a flag or a default came from, for error messages. */
@@ -198,6 +209,8 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     maxSessions: integer('max-sessions', pick('max-sessions'), 1, 100_000),
     maxSessionsPerUser: integer('max-sessions-per-user', pick('max-sessions-per-user'), 1, 100_000),
     corsOrigins: Object.freeze(corsOrigins(pick('cors-origins'))),
+    cookieNames: cookieNames(flagOrEnv('bmcweb-cookies'), pick('session-cookie'), pick('xsrf-cookie'),
+      (name) => typeof values[name] === 'string' || sources.has(name)),
     loginLimitPerUser: integer('login-limit-per-user', pick('login-limit-per-user'), 1, 1_000_000),
     loginLimitPerAddress: integer('login-limit-per-address', pick('login-limit-per-address'), 1, 1_000_000),
     loginLimitWindowMs: integer('login-limit-window-ms', pick('login-limit-window-ms'), 1, 86_400_000),
@@ -222,12 +235,12 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     shutdownTimeoutMs: integer('shutdown-timeout-ms', pick('shutdown-timeout-ms'), 0, 600_000),
     requestLog: flagOrEnv('request-log'),
   }));
-  return { help: values.help === true, config: Object.freeze(config) };
+  return { help: values.help === true, version: values.version === true, config: Object.freeze(config) };
 }
 
 /** The text of `--help`. */
 export function helpText(): string {
-  const lines = ['Usage: bmc-rest-gateway [options]', '', 'Options (flag > environment > config file > default):'];
+  const lines = [USAGE, '', 'Options (flag > environment > config file > default):'];
   for (const [name, option] of Object.entries(OPTIONS)) {
     const flag = option.type === 'string' ? `--${name} VALUE` : `--${name}`;
     const env = option.env ? ` [env ${option.env}]` : '';
@@ -235,6 +248,38 @@ export function helpText(): string {
     lines.push(`  ${flag.padEnd(28)} ${option.help}${def}${env}`);
   }
   return lines.join('\n');
+}
+
+/**
+ * parseArgs' errors in the words of this command: `unknown option '--prot'
+ * (did you mean --port?)` rather than advice about positional arguments.
+ */
+function commandLineError(err: unknown): string {
+  const { code, message } = err as { code?: string; message?: string };
+  const quoted = /'([^']*)'/.exec(message ?? '')?.[1] ?? '';
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const name = quoted.replace(/^-+/, '').split('=')[0] ?? '';
+    const near = Object.keys(OPTIONS).find((option) => editDistance(option, name) <= 2);
+    return `unknown option '${quoted}'${near ? ` (did you mean --${near}?)` : ''}`;
+  }
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument '${quoted}' (options start with --)`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && /argument missing/.test(message ?? '')) {
+    return `${quoted.split(' ')[0]}: expected a value`;
+  }
+  return message ?? String(err);
+}
+
+/** Levenshtein distance, for "did you mean" (option names are short). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 function integer(name: string, text: string, min: number, max: number): number {
@@ -307,6 +352,29 @@ function corsOrigins(text: string): string[] {
   return origins;
 }
 
+/**
+ * The cookie names: bmcweb's with --bmcweb-cookies, else the given or
+ * default ones. Each must be a cookie-name token, and all distinct.
+ */
+function cookieNames(bmcweb: boolean, session: string, xsrf: string, given: (name: string) => boolean): CookieNames {
+  if (bmcweb) {
+    const clash = ['session-cookie', 'xsrf-cookie'].find(given);
+    if (clash) throw new ConfigError(`--${clash}: not together with --bmcweb-cookies, which sets the cookie names`);
+    return BMCWEB_COOKIE_NAMES;
+  }
+  const characters = "letters, digits, !#$%&'*+-.^_`|~";
+  const sessionNames = session.split(',').map((name) => name.trim());
+  for (const name of sessionNames) {
+    if (!isCookieName(name)) throw new ConfigError(`--session-cookie: expected cookie names (${characters}), got '${name}'`);
+  }
+  if (sessionNames.length > 4) throw new ConfigError(`--session-cookie: at most 4 names, got ${sessionNames.length}`);
+  if (!isCookieName(xsrf)) throw new ConfigError(`--xsrf-cookie: expected a cookie name (${characters}), got '${xsrf}'`);
+  const all = [...sessionNames, xsrf];
+  const twice = all.find((name, index) => all.indexOf(name) !== index);
+  if (twice !== undefined) throw new ConfigError(`--session-cookie: the name '${twice}' is given twice (the XSRF cookie needs its own)`);
+  return Object.freeze({ session: Object.freeze(sessionNames), xsrf });
+}
+
 interface ConfigFile {
   readonly path: string;
   /** Option name -> value: a string or number for value options, a boolean for switches. */
@@ -335,7 +403,7 @@ function readConfigFile(path: string | undefined): ConfigFile | undefined {
   const values = new Map<string, string | number | boolean>();
   for (const [key, value] of Object.entries(parsed)) {
     const option = OPTIONS[key];
-    if (!option || key === 'config' || key === 'help') {
+    if (!option || key === 'config' || key === 'help' || key === 'version') {
       throw new ConfigError(`--config: unknown setting "${key}" in ${path} (settings are the option names of --help, without "--")`);
     }
     const fine = option.type === 'boolean'

@@ -4,7 +4,8 @@
  * cleanly on SIGTERM/SIGINT. Losing the bus is fatal on purpose: the exit
  * status tells systemd to restart the daemon with a fresh connection.
  */
-import { ConfigError, helpText, loadConfig } from './config.js';
+import { readFileSync } from 'node:fs';
+import { ConfigError, USAGE, helpText, loadConfig } from './config.js';
 import { createLogger } from './log.js';
 import { startGateway } from './server.js';
 import { clearListenFdsEnvironment, listenFdsFromEnvironment } from './socket-activation.js';
@@ -15,13 +16,18 @@ async function main(): Promise<number> {
     parsed = loadConfig(process.argv.slice(2), process.env);
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`bmc-rest-gateway: ${err.message}\n\n${helpText()}\n`);
+      // The error last, where the eye lands; --help has the list of options.
+      process.stderr.write(`${USAGE} (--help lists them)\nbmc-rest-gateway: ${err.message}\n`);
       return 2;
     }
     throw err;
   }
   if (parsed.help) {
     process.stdout.write(helpText() + '\n');
+    return 0;
+  }
+  if (parsed.version) {
+    process.stdout.write(`bmc-rest-gateway ${packageVersion()}\n`);
     return 0;
   }
   const { config } = parsed;
@@ -66,10 +72,17 @@ async function main(): Promise<number> {
   });
 }
 
+/** The version in package.json, which sits two levels above build/src/main.js wherever the package is installed. */
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return String(manifest.version);
+}
+
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(`bmc-rest-gateway: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
+    // A setting naming the wrong file fails the same way on every restart: exit 2, which the unit does not retry.
+    process.exit(err instanceof ConfigError ? 2 : 1);
   },
 );

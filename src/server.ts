@@ -60,7 +60,11 @@ export async function startGateway(config: Config, log: Logger, options: StartOp
   let server: Server;
   let certificate: string | undefined;
   if (config.tls) {
-    const tls = await loadOrCreateCertificate(config.tlsCertPath, config.tlsKeyPath);
+    const tls = await loadOrCreateCertificate(config.tlsCertPath, config.tlsKeyPath).catch(async (err: unknown) => {
+      await bmc.stop().catch(() => undefined);
+      await bus.close();
+      throw err;
+    });
     if (tls.generated) log.info(`created a self-signed certificate at ${config.tlsCertPath}`);
     certificate = tls.cert;
     server = createHttpsServer({

@@ -2,11 +2,17 @@
  * The HTTPS certificate: read from the configured paths, or, on first start,
  * generated self-signed (as OpenBMC's web servers do) and stored with the
  * key readable by the owner only.
+ *
+ * A pair is generated only when both files are missing, and written so that
+ * an existing file is never replaced: when just one exists (a mistyped
+ * --tls-key, a key not yet copied over) the start stops naming the missing
+ * file, rather than putting a self-signed pair over an admin's certificate.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type * as Selfsigned from 'selfsigned';
+import { ConfigError } from './config.js';
 
 export interface TlsMaterial {
   readonly cert: string;
@@ -16,8 +22,13 @@ export interface TlsMaterial {
 }
 
 export async function loadOrCreateCertificate(certPath: string, keyPath: string): Promise<TlsMaterial> {
-  const existing = await readPair(certPath, keyPath);
-  if (existing) return { ...existing, generated: false };
+  const [cert, key] = await Promise.all([readIfExists(certPath), readIfExists(keyPath)]);
+  if (cert !== undefined && key !== undefined) return { cert, key, generated: false };
+  if (cert !== undefined || key !== undefined) {
+    const [present, missing, flag] = cert !== undefined ? [certPath, keyPath, '--tls-key'] : [keyPath, certPath, '--tls-cert'];
+    throw new ConfigError(`${flag}: ${missing} does not exist, but ${present} does; not generating a new pair over it `
+      + `(point ${flag} at the right file, or move ${present} away to have a self-signed pair created)`);
+  }
   const { generate } = await loadGenerator(certPath);
   const name = hostname() || 'openbmc';
   const pems = await generate([{ name: 'commonName', value: name }], {
@@ -42,15 +53,21 @@ export async function loadOrCreateCertificate(certPath: string, keyPath: string)
   } as Parameters<typeof Selfsigned.generate>[1]);
   await mkdir(dirname(keyPath), { recursive: true, mode: 0o700 });
   await mkdir(dirname(certPath), { recursive: true, mode: 0o755 });
-  await writeFile(keyPath, pems.private, { mode: 0o600, flag: 'w' });
-  await writeFile(certPath, pems.cert, { mode: 0o644, flag: 'w' });
+  // 'wx': fail rather than replace a file that appeared meanwhile (another instance, an admin).
+  await writeFile(keyPath, pems.private, { mode: 0o600, flag: 'wx' });
+  try {
+    await writeFile(certPath, pems.cert, { mode: 0o644, flag: 'wx' });
+  } catch (err) {
+    // Never leave a key without its certificate: the next start would refuse the half pair.
+    await rm(keyPath, { force: true });
+    throw err;
+  }
   return { cert: pems.cert, key: pems.private, generated: true };
 }
 
-async function readPair(certPath: string, keyPath: string): Promise<{ cert: string; key: string } | undefined> {
+async function readIfExists(path: string): Promise<string | undefined> {
   try {
-    const [cert, key] = await Promise.all([readFile(certPath, 'utf8'), readFile(keyPath, 'utf8')]);
-    return { cert, key };
+    return await readFile(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;

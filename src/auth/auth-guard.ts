@@ -15,7 +15,7 @@ import type { IncomingMessage } from 'node:http';
 import basicAuth from 'basic-auth';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { SESSION_COOKIE, parseCookies } from './cookies.js';
+import { type CookieNames, sessionToken } from './cookies.js';
 import { type CredentialChecker, MAX_USER_LENGTH, plausiblePassword, plausibleUser } from './credentials.js';
 import { AccountWatch } from './account-watch.js';
 import { CheckQueue, QueueFull } from './check-queue.js';
@@ -33,6 +33,7 @@ export interface AuthGuardDeps {
   readonly throttle: LoginThrottle;
   readonly policy: Policy;
   readonly corsOrigins: readonly string[];
+  readonly cookieNames: CookieNames;
   readonly log: Logger;
   /** Password checks that may wait for a slot (default 256); more: 503. */
   readonly maxWaitingChecks?: number;
@@ -63,6 +64,11 @@ export class AuthGuard implements RequestGuard {
     return this.#accounts.watch(principal, action, revoke);
   }
 
+  /** The names the session routes set and clear the cookies under. */
+  get cookieNames(): CookieNames {
+    return this.#deps.cookieNames;
+  }
+
   /** The seam for websocket upgrades and other non-Koa callers: authenticate, then the policy. */
   async check(req: IncomingMessage, action: GuardedAction): Promise<Principal> {
     const principal = await this.authenticate(req);
@@ -85,9 +91,7 @@ export class AuthGuard implements RequestGuard {
 
   /** Throws 401 (no or bad credentials), 403 (CSRF), 429 (throttled); resolves with the principal. */
   async authenticate(req: IncomingMessage): Promise<Principal> {
-    const headers = req.headers;
-    const token = single(headers['x-auth-token']);
-    const basic = token === undefined ? basicAuth.parse(single(headers.authorization) ?? '') : undefined;
+    const { token, basic, cookie } = credentialsOf(req, this.#deps.cookieNames);
     let user: string;
     let via: Principal['via'];
     let session: Session | undefined;
@@ -102,7 +106,6 @@ export class AuthGuard implements RequestGuard {
       user = basic.name;
       via = 'basic';
     } else {
-      const cookie = parseCookies(headers.cookie).get(SESSION_COOKIE);
       session = cookie === undefined ? undefined : this.#deps.sessions.lookup(cookie);
       if (!session) throw loginRequired(req);
       ({ user } = session);
@@ -131,8 +134,7 @@ export class AuthGuard implements RequestGuard {
    * undefined when the request names no live session.
    */
   logout(req: IncomingMessage): string | undefined {
-    const token = single(req.headers['x-auth-token']);
-    const cookie = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
+    const { token, cookie } = credentialsOf(req, this.#deps.cookieNames);
     const session = this.#deps.sessions.lookup(token ?? cookie ?? '');
     if (!session) return undefined;
     const verdict = this.#csrf(req, token !== undefined ? 'token' : 'session-cookie', session);
@@ -235,6 +237,29 @@ export function clientAddress(req: IncomingMessage): string {
   // `socket` is gone once a request was destroyed (an aborted upload); the audit line still needs a value.
   const address = (req.socket as IncomingMessage['socket'] | null)?.remoteAddress ?? 'unknown';
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice('::ffff:'.length) : address;
+}
+
+/** At most one of them: the first of X-Auth-Token, Basic, session cookie that the request carries. */
+interface RequestCredentials {
+  readonly token?: string;
+  readonly basic?: basicAuth.BasicAuthResult;
+  readonly cookie?: string;
+}
+
+/**
+ * The credentials a request carries. An empty one counts as absent, as in
+ * bmcweb: some clients send `X-Auth-Token:` with nothing after it on every
+ * request (when they found no cookie name they know) next to a valid
+ * session cookie, and `-u :` style Basic credentials mean "none".
+ */
+function credentialsOf(req: IncomingMessage, cookieNames: CookieNames): RequestCredentials {
+  const headers = req.headers;
+  const token = single(headers['x-auth-token']);
+  if (token) return { token };
+  const basic = basicAuth.parse(single(headers.authorization) ?? '');
+  if (basic && (basic.name !== '' || basic.pass !== '')) return { basic };
+  const cookie = sessionToken(headers.cookie, cookieNames);
+  return cookie ? { cookie } : {};
 }
 
 function single(value: string | string[] | undefined): string | undefined {

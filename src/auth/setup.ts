@@ -60,7 +60,7 @@ export async function createAuth(config: Config, bus: BusConnection, log: Logger
     maxDelayMs: config.loginDelayMaxMs,
   });
   const guard = new AuthGuard({
-    sessions, credentials, roles, throttle, policy, corsOrigins: config.corsOrigins, log,
+    sessions, credentials, roles, throttle, policy, corsOrigins: config.corsOrigins, cookieNames: config.cookieNames, log,
     // Each waiting check holds a connection: the connection cap bounds them already.
     maxWaitingChecks: config.maxConnections,
   });

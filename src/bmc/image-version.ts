@@ -1,7 +1,13 @@
 /**
- * After a firmware image lands in the image directory, OpenBMC's software
+ * After a firmware image lands in the image directory, OpenBMC's image
  * manager unpacks it and publishes /xyz/openbmc_project/software/<id> with
  * xyz.openbmc_project.Software.Version. The upload answers with that <id>.
+ *
+ * Only an InterfacesAdded with Version and WITHOUT Software.Activation
+ * counts, as in phosphor-rest-server: the item updater announces its own
+ * objects with both (the new image's, and its other images' when it starts
+ * while an upload is in flight), and taking one of those answered the id of
+ * another image.
  *
  * The watch starts BEFORE the first byte is written, so a fast manager is
  * never missed, and it always ends with dispose(): the original server leaked
@@ -12,6 +18,7 @@ import { matchRule } from '../dbus/match-rules.js';
 
 export const SOFTWARE_ROOT = '/xyz/openbmc_project/software';
 export const VERSION_INTERFACE = 'xyz.openbmc_project.Software.Version';
+export const ACTIVATION_INTERFACE = 'xyz.openbmc_project.Software.Activation';
 
 /** InterfacesAdded from the software manager's ObjectManager (or below it). */
 export const VERSION_RULE = matchRule({
@@ -67,11 +74,13 @@ export async function watchForNewVersion(bus: BusConnection): Promise<VersionWat
   };
 }
 
-/** The new object's last path element if `signal` announces a Version object. */
+/** The new object's last path element if `signal` announces an image manager's Version object. */
 export function versionId(signal: SignalMessage): string | undefined {
   if (signal.interfaceName !== 'org.freedesktop.DBus.ObjectManager' || signal.member !== 'InterfacesAdded') return undefined;
   const [objectPath, interfaces] = signal.body;
   if (typeof objectPath !== 'string' || !objectPath.startsWith(SOFTWARE_ROOT + '/')) return undefined;
-  if (typeof interfaces !== 'object' || interfaces === null || !(VERSION_INTERFACE in interfaces)) return undefined;
+  if (typeof interfaces !== 'object' || interfaces === null) return undefined;
+  // The item updater's objects carry Activation too: only the image manager's Version-only object is this upload's.
+  if (!(VERSION_INTERFACE in interfaces) || ACTIVATION_INTERFACE in interfaces) return undefined;
   return objectPath.slice(objectPath.lastIndexOf('/') + 1);
 }

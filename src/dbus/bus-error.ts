@@ -7,7 +7,12 @@
 /** What the gateway's own call deadline reports; the error table maps it to 504. */
 export const NO_REPLY = 'org.freedesktop.DBus.Error.NoReply';
 
-/** Raised when dbus-next refuses to build a message (a gateway bug, never client input). */
+/**
+ * Raised when a message is not sent: it breaks the D-Bus rules (a name or
+ * signature from a misbehaving service) or dbus-next refuses to build it.
+ * Never client input, which is converted and checked before; the table maps
+ * it to 500.
+ */
 export const MARSHAL_FAILED = 'org.freedesktop.DBus.Error.Failed';
 
 export class BusError extends Error {

@@ -10,9 +10,10 @@
  * rules are reference-counted explicitly (see MatchRules).
  */
 import dbus from 'dbus-next';
-import { BusError, NO_REPLY } from './bus-error.js';
+import { BusError, MARSHAL_FAILED, NO_REPLY } from './bus-error.js';
 import { installMarshalFixes } from './marshal-fixes.js';
 import { MatchRules } from './match-rules.js';
+import { methodCallProblem } from './message-check.js';
 import { encodeMethodCall } from './wire.js';
 
 export { BusError } from './bus-error.js';
@@ -159,12 +160,16 @@ export class BusConnection {
 
   /**
    * Writes the call; its reply goes to the handler registered under its
-   * serial in dbus-next's table, as dbus-next's own call() does. The common
+   * serial in dbus-next's table, as dbus-next's own call() does. A call that
+   * breaks the D-Bus rules (names, signature, `o`/`g` values) is refused
+   * first: the bus daemon would drop the whole connection for it. The common
    * calls are encoded by wire.ts straight into one buffer; the rest
    * (variants, structs, dicts) go through dbus-next's marshaller, which
    * throws on values it cannot send.
    */
   #send(call: MethodCall, serial: number): void {
+    const problem = methodCallProblem(call);
+    if (problem !== undefined) throw new BusError(MARSHAL_FAILED, `not sent, it breaks the D-Bus rules: ${problem}`);
     const wire = encodeMethodCall({
       serial,
       destination: call.busName,

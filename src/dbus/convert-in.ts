@@ -9,7 +9,7 @@
  */
 import dbus from 'dbus-next';
 import { setOwn } from './convert-out.js';
-import { type TypeNode, SignatureError, describeType, parseSignature, parseSingleType } from './signature.js';
+import { type TypeNode, SignatureError, describeType, isSignature, parseSingleType } from './signature.js';
 
 /**
  * A client value that does not fit the D-Bus type. `message` is
@@ -28,6 +28,8 @@ const RANGES: Readonly<Record<string, readonly [bigint, bigint]>> = {
   x: [-(2n ** 63n), 2n ** 63n - 1n], t: [0n, 2n ** 64n - 1n],
 };
 const DECIMAL = /^-?[0-9]+$/;
+/** A `d` from a string: decimal digits with an optional fraction and exponent (no spaces, signs other than '-', hex, NaN or Infinity). */
+const DECIMAL_NUMBER = /^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** JSON number syntax, for `d` dict keys (which arrive as object-key strings). */
 const JSON_NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
@@ -48,6 +50,8 @@ const VARIANT = parseSingleType('v');
  * Converts client JSON to the dbus-next value for `node`.
  * Integers: JSON numbers or decimal strings, range-checked; x/t become BigInt
  * and a JSON number beyond 2^53 is refused (it already lost precision).
+ * `d`: a number or a decimal string. `s`: a string or a number (its
+ * canonical decimal text), as phosphor-rest-server took them.
  * `b`: true/false/0/1. `ay`: Buffer. Dicts: a JSON object or bmcweb's
  * `[{"k": v}, ...]`. Structs: arrays of exact arity. `v`: inferred or the
  * explicit `{"signature", "value"}` form, returned as a dbus-next Variant.
@@ -102,8 +106,7 @@ function convert(node: TypeNode, json: unknown, at: string, variants: number): u
       // 64-bit values go to dbus-next as BigInt, the type it hands back when receiving.
       return toInteger(node, json, at);
     case 'd':
-      if (typeof json === 'number' && Number.isFinite(json)) return json;
-      throw fail(node, json, at);
+      return toDouble(node, json, at);
     case 'b':
       // 0/1 for the old server's clients; strings like "false" are refused, never coerced to true.
       if (typeof json === 'boolean') return json;
@@ -151,7 +154,28 @@ function toInteger(node: TypeNode, json: unknown, at: string): bigint {
   return value;
 }
 
+/** A finite JSON number, or a decimal string ("1.5", "-2e3"; phosphor-rest took them). Never NaN or ±Infinity. */
+function toDouble(node: TypeNode, json: unknown, at: string): number {
+  if (typeof json === 'number' && Number.isFinite(json)) return json;
+  if (typeof json === 'string' && DECIMAL_NUMBER.test(json)) {
+    const value = Number(json);
+    if (Number.isFinite(value)) return value;
+  }
+  throw fail(node, json, at);
+}
+
+/**
+ * A string, or a number as its canonical decimal text (5 → "5", 1.5 → "1.5",
+ * as phosphor-rest stored them). An integer beyond 2^53 is refused: JSON.parse
+ * already changed its digits, and the string would not be what the client sent.
+ */
 function toDBusString(node: TypeNode, json: unknown, at: string): string {
+  if (typeof json === 'number' && Number.isFinite(json)) {
+    if (Number.isInteger(json) && !Number.isSafeInteger(json)) {
+      throw new ConversionError(at, `${describeType(node)} (JSON numbers beyond 2^53 lose precision; send the digits as a string)`, renderGot(json));
+    }
+    return String(json);
+  }
   if (typeof json !== 'string') throw fail(node, json, at);
   // D-Bus strings are NUL-free UTF-8; dbus-next would throw (NUL) or silently write U+FFFD (surrogate).
   if (json.includes('\0') || LONE_SURROGATE.test(json)) {
@@ -290,16 +314,6 @@ function isObjectPath(path: string): boolean {
   if (path === '/') return true;
   if (!path.startsWith('/')) return false;
   return path.slice(1).split('/').every((segment) => PATH_SEGMENT.test(segment));
-}
-
-function isSignature(sig: string): boolean {
-  try {
-    parseSignature(sig);
-    return true;
-  } catch (err) {
-    if (err instanceof SignatureError) return false;
-    throw err;
-  }
 }
 
 function jsonQuote(text: string): string {

@@ -70,6 +70,17 @@ export function parseSingleType(sig: string): TypeNode {
   return first;
 }
 
+/** True when `sig` is a valid signature of any number of complete types (the rules of a `g` value). */
+export function isSignature(sig: string): boolean {
+  try {
+    parseCached(sig);
+    return true;
+  } catch (err) {
+    if (err instanceof SignatureError) return false;
+    throw err;
+  }
+}
+
 function parseCached(sig: string): readonly TypeNode[] {
   let types = cache.get(sig);
   if (types === undefined) {

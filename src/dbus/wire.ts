@@ -10,8 +10,10 @@
  * Introspect, GetManagedObjects, AddMatch) have bodies of basic types and
  * string arrays only; those are encoded here. Anything else (variants,
  * structs, dicts, values of an unexpected JS type) answers `undefined` and
- * goes through dbus-next as before, so the two never disagree on what is
- * refused: the unit tests check that both produce the same bytes.
+ * goes through dbus-next as before; the unit tests check that both produce
+ * the same bytes. Neither encoder checks every D-Bus rule (this one checks
+ * names only for NUL, dbus-next skips member names and body object paths):
+ * message-check.ts refuses a call that breaks them before either runs.
  *
  * Layout (D-Bus specification, "Message Format"), little-endian:
  *   yyyyuu a(yv)   endianness 'l', type, flags, version 1, body length, serial,
@@ -19,6 +21,7 @@
  *                  SIGNATURE(g), in dbus-next's order, each 8-aligned
  *   padding to 8, then the body (alignment counts from the message start).
  */
+import { isSignature } from './signature.js';
 
 export interface WireMethodCall {
   readonly serial: number;
@@ -37,8 +40,6 @@ const PROTOCOL_VERSION = 1;
 const FIELD = { path: 1, interface: 2, member: 3, destination: 6, signature: 8 } as const;
 const BASIC = new Set(['s', 'o', 'g', 'y', 'b', 'n', 'q', 'i', 'u', 'x', 't', 'd']);
 const OBJECT_PATH = /^\/$|^(\/[A-Za-z0-9_]+)+$/;
-/** The characters of a `g` value (a signature); anything else goes to dbus-next, which checks it fully. */
-const SIGNATURE_CHARS = /^[ybnqiuxtdsogavh(){}]*$/;
 
 /**
  * The message bytes, or `undefined` when the call is not one this encoder
@@ -187,7 +188,7 @@ class Writer {
         this.string(value);
         return true;
       case 'g':
-        if (typeof value !== 'string' || value.length > 255 || !SIGNATURE_CHARS.test(value)) return false;
+        if (typeof value !== 'string' || !isSignature(value)) return false;
         this.signature(value);
         return true;
       case 'y':

@@ -7,7 +7,8 @@
  *   {"username": user, "password": password} bmcweb, the web UI
  *   {"data": {"username": .., "password": ..}} older bmcweb
  * The answer is the envelope plus `token` (for X-Auth-Token), and the
- * session and XSRF cookies. Error texts never echo the body: it holds a password.
+ * session and XSRF cookies under the configured names (auth/cookies.ts).
+ * Error texts never echo the body: it holds a password.
  */
 import type { Context, Middleware } from 'koa';
 import { type AuthGuard, clientAddress } from '../auth/auth-guard.js';
@@ -48,7 +49,7 @@ async function login(ctx: Context, guard: AuthGuard): Promise<void> {
   // For the audit line, also when the password is wrong.
   (ctx.state as { loginUser?: string }).loginUser = user;
   const session = await guard.login(user, password, clientAddress(ctx.req));
-  ctx.append('Set-Cookie', sessionCookies(session.token, session.csrfToken));
+  ctx.append('Set-Cookie', sessionCookies(guard.cookieNames, session.token, session.csrfToken));
   sendData(ctx, `User '${user}' logged in`, { token: session.token });
 }
 
@@ -56,7 +57,7 @@ function logout(ctx: Context, guard: AuthGuard): void {
   const user = guard.logout(ctx.req);
   (ctx.state as { loginUser?: string }).loginUser = user;
   // Cleared in any case: a browser holding stale cookies should lose them too.
-  ctx.append('Set-Cookie', clearedCookies());
+  ctx.append('Set-Cookie', clearedCookies(guard.cookieNames));
   sendData(ctx, user === undefined ? 'No user logged in' : `User '${user}' logged out`);
 }
 

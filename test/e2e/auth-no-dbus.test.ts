@@ -24,7 +24,7 @@ const REFUSED: ReadonlyArray<readonly [string, string, string, RequestOptions, n
   ['no credentials, upload', 'POST', '/upload/image', { body: Buffer.from('x'), headers: { 'content-type': 'application/octet-stream' } }, 401],
   ['wrong password', 'GET', '/xyz/openbmc_project/state/host0', { headers: { authorization: basic('root', 'nope') } }, 401],
   ['unknown token', 'DELETE', '/xyz/openbmc_project/logging/entry/1', { headers: { 'x-auth-token': 'Z'.repeat(32) } }, 401],
-  ['unknown cookie', 'GET', '/list', { headers: { cookie: 'BMCWEB-SESSION=nope' } }, 401],
+  ['unknown cookie', 'GET', '/list', { headers: { cookie: '__Host-BMCGW-SESSION=nope' } }, 401],
 ];
 
 test.serial('refused requests make no D-Bus message; an accepted one does', async (t) => {
@@ -54,7 +54,7 @@ test.serial('a cross-site cookie write and a path-level policy refusal make no D
   t.teardown(() => monitor.stop());
   const csrf = await harness.clientAs(null).request('PUT', '/xyz/openbmc_project/state/host0/attr/RequestedHostTransition', {
     body: { data: 'xyz.openbmc_project.State.Host.Transition.On' },
-    headers: { cookie: `BMCWEB-SESSION=${token}`, origin: 'https://evil.example' },
+    headers: { cookie: `__Host-BMCGW-SESSION=${token}`, origin: 'https://evil.example' },
   });
   t.is(csrf.status, 403);
   // Refused on the path alone: only the role look-up (after authentication) may be seen.

@@ -43,9 +43,9 @@ for (const [form, body] of [
     t.regex(token, /^[A-Za-z0-9]{32,}$/);
     const [session = '', xsrf = ''] = setCookies(response);
     const attributes = (cookie: string) => cookie.split(';').map((part) => part.trim());
-    t.is(attributes(session)[0], `BMCWEB-SESSION=${token}`);
+    t.is(attributes(session)[0], `__Host-BMCGW-SESSION=${token}`);
     for (const attribute of ['HttpOnly', 'Secure', 'SameSite=Strict', 'Path=/']) t.true(attributes(session).includes(attribute), attribute);
-    t.regex(attributes(xsrf)[0] ?? '', /^XSRF-TOKEN=[A-Za-z0-9]{32,}$/);
+    t.regex(attributes(xsrf)[0] ?? '', /^__Host-BMCGW-XSRF-TOKEN=[A-Za-z0-9]{32,}$/);
     for (const attribute of ['Secure', 'SameSite=Strict', 'Path=/']) t.true(attributes(xsrf).includes(attribute), attribute);
     t.false(attributes(xsrf).includes('HttpOnly'), 'the web UI must be able to read it');
     t.is((await harness.clientAs(null).get(HOST0, { headers: { 'x-auth-token': token } })).status, 200);
@@ -74,15 +74,15 @@ test('logout ends the session and clears both cookies; the token is dead afterwa
   const { json } = await login({ data: ['operator', TEST_USERS.operator.password] });
   const token: string = json.token;
   const client = harness.clientAs(null);
-  t.is((await client.get(HOST0, { headers: { cookie: `BMCWEB-SESSION=${token}` } })).status, 200);
-  const logout = await client.request('POST', '/logout', { headers: { cookie: `BMCWEB-SESSION=${token}` }, body: { data: [] } });
+  t.is((await client.get(HOST0, { headers: { cookie: `__Host-BMCGW-SESSION=${token}` } })).status, 200);
+  const logout = await client.request('POST', '/logout', { headers: { cookie: `__Host-BMCGW-SESSION=${token}` }, body: { data: [] } });
   t.is(logout.status, 200);
   t.is(logout.json.data, "User 'operator' logged out");
   const cleared = setCookies(logout);
-  t.true(cleared.some((c) => c.startsWith('BMCWEB-SESSION=;') && c.includes('Max-Age=0')));
-  t.true(cleared.some((c) => c.startsWith('XSRF-TOKEN=;') && c.includes('Max-Age=0')));
+  t.true(cleared.some((c) => c.startsWith('__Host-BMCGW-SESSION=;') && c.includes('Max-Age=0')));
+  t.true(cleared.some((c) => c.startsWith('__Host-BMCGW-XSRF-TOKEN=;') && c.includes('Max-Age=0')));
   t.is((await client.get(HOST0, { headers: { 'x-auth-token': token } })).status, 401);
-  t.is((await client.get(HOST0, { headers: { cookie: `BMCWEB-SESSION=${token}` } })).status, 401);
+  t.is((await client.get(HOST0, { headers: { cookie: `__Host-BMCGW-SESSION=${token}` } })).status, 401);
   const again = await client.request('POST', '/logout', { headers: { 'x-auth-token': token } });
   t.is(again.json.data, 'No user logged in');
 });
@@ -91,7 +91,7 @@ test('a cross-site logout with the cookie is refused and the session lives on', 
   const { json } = await login({ data: ['root', '0penBmc'] });
   const client = harness.clientAs(null);
   const forged = await client.request('POST', '/logout', {
-    headers: { cookie: `BMCWEB-SESSION=${json.token}`, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' } });
+    headers: { cookie: `__Host-BMCGW-SESSION=${json.token}`, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' } });
   t.is(forged.status, 403);
   t.is((await client.get(HOST0, { headers: { 'x-auth-token': json.token } })).status, 200);
 });
@@ -168,7 +168,7 @@ test.serial('audit lines for logins, failed logins, writes, refusals and logouts
   t.is((await harness.clientAs(TEST_USERS.readonly).request('PUT', `${HOST0}/attr/RequestedHostTransition`, { body: POWER_OFF })).status, 403);
   // A cross-site page riding on operator's cookie: refused, and the line names whose session it was.
   const operator = await login({ username: 'operator', password: TEST_USERS.operator.password });
-  const crossSite = { cookie: `BMCWEB-SESSION=${operator.json.token}`, origin: 'https://evil.example' };
+  const crossSite = { cookie: `__Host-BMCGW-SESSION=${operator.json.token}`, origin: 'https://evil.example' };
   t.is((await client.request('PUT', `${HOST0}/attr/RequestedHostTransition`, { headers: crossSite, body: POWER_OFF })).status, 403);
   t.is((await client.request('POST', '/logout', { headers: crossSite })).status, 403);
   await client.request('POST', '/logout', { headers: { 'x-auth-token': json.token } });

@@ -28,7 +28,7 @@ interface Env {
 const basic = (user: string, password: string) => ({
   authorization: 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64'),
 });
-const cookie = (s: { token: string; xsrf: string }) => `BMCWEB-SESSION=${s.token}; XSRF-TOKEN=${s.xsrf}`;
+const cookie = (s: { token: string; xsrf: string }) => `__Host-BMCGW-SESSION=${s.token}; __Host-BMCGW-XSRF-TOKEN=${s.xsrf}`;
 const EVIL = { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' };
 
 /** Rows: how the request proves who it is → expected status per column of REQUESTS. */
@@ -51,6 +51,18 @@ const ROWS: ReadonlyArray<readonly [string, Creds, readonly number[]]> = [
   // A bad token is not rescued by a good cookie: the token decides.
   ['X-Auth-Token made up + good cookie', (e) => ({ headers: { 'x-auth-token': 'nope', cookie: cookie(e.sessions.root) } }),
     [401, 401, 401, 401, 401]],
+  // An empty credential header is absent (bmcweb): test clients send `X-Auth-Token:` next to their cookie jar.
+  ['empty X-Auth-Token + good cookie', (e) => ({ headers: { 'x-auth-token': '', cookie: cookie(e.sessions.root) } }),
+    [200, 200, 200, 404, 404]],
+  ['empty Authorization + good cookie', (e) => ({ headers: { authorization: '', cookie: cookie(e.sessions.operator) } }),
+    [200, 200, 403, 403, 403]],
+  ['Basic with empty user and password + good cookie', (e) => ({ headers: { ...basic('', ''), cookie: cookie(e.sessions.root) } }),
+    [200, 200, 200, 404, 404]],
+  ['empty X-Auth-Token + Basic admin', () => ({ headers: { 'x-auth-token': '', ...basic('root', '0penBmc') } }),
+    [200, 200, 200, 404, 404]],
+  ['empty X-Auth-Token alone', () => ({ headers: { 'x-auth-token': '' } }), [401, 401, 401, 401, 401]],
+  ['empty X-Auth-Token + empty session cookie', () => ({ headers: { 'x-auth-token': '', cookie: '__Host-BMCGW-SESSION=' } }),
+    [401, 401, 401, 401, 401]],
   ['cookie + X-XSRF-TOKEN (web UI)', (e) => ({
     headers: { cookie: cookie(e.sessions.root), 'x-xsrf-token': e.sessions.root.xsrf, origin: e.origin, 'sec-fetch-site': 'same-origin' },
   }), [200, 200, 200, 404, 404]],
@@ -66,13 +78,16 @@ const ROWS: ReadonlyArray<readonly [string, Creds, readonly number[]]> = [
   ['cookie readonly + X-XSRF-TOKEN', (e) => ({ headers: { cookie: cookie(e.sessions.readonly), 'x-xsrf-token': e.sessions.readonly.xsrf } }),
     [200, 403, 403, 403, 403]],
   ['cookie logged out', (e) => ({ headers: { cookie: cookie(e.sessions.loggedOut) } }), [401, 401, 401, 401, 401]],
-  ['only the XSRF cookie', (e) => ({ headers: { cookie: `XSRF-TOKEN=${e.sessions.root.xsrf}` } }), [401, 401, 401, 401, 401]],
+  ['only the XSRF cookie', (e) => ({ headers: { cookie: `__Host-BMCGW-XSRF-TOKEN=${e.sessions.root.xsrf}` } }), [401, 401, 401, 401, 401]],
+  // Exact names: bmcweb's cookie names (a session of ours under them) are not ours by default.
+  ['our token under bmcweb\'s cookie names', (e) => ({ headers: { cookie: `BMCWEB-SESSION=${e.sessions.root.token}; SESSION=${e.sessions.root.token}` } }),
+    [401, 401, 401, 401, 401]],
 ];
 
 async function login(client: HttpClient, user: { user: string; password: string }): Promise<{ token: string; xsrf: string }> {
   const response = await client.as(null).request('POST', '/login', { body: { data: [user.user, user.password] } });
   const cookies = ([] as string[]).concat(response.headers['set-cookie'] ?? []);
-  const xsrf = /XSRF-TOKEN=([A-Za-z0-9]+)/.exec(cookies.join('\n'))?.[1] ?? '';
+  const xsrf = /^__Host-BMCGW-XSRF-TOKEN=([A-Za-z0-9]+)/m.exec(cookies.join('\n'))?.[1] ?? '';
   return { token: String(response.json?.token), xsrf };
 }
 

@@ -2,12 +2,19 @@
  * `npm run demo` as a user runs it (node build/fixtures/demo.js): it starts,
  * prints its users and curl examples, serves the demo login, and Ctrl-C
  * (SIGINT) stops it and its private bus; --help and bad options start nothing.
+ * It shows a BMC (no test services unless asked for, every listed object
+ * answers), and two demos on one host share nothing: each has its own state
+ * directory, removed on exit unless --state-dir names one.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
+import { create as createTar } from 'tar';
 import { bounded } from '../helpers/ws-client.js';
 
 const DEMO_JS = fileURLToPath(new URL('../../fixtures/demo.js', import.meta.url));
@@ -46,16 +53,41 @@ async function until(run: Run, pattern: RegExp): Promise<RegExpExecArray> {
 }
 
 function get(url: string, path: string, user: string, password: string): Promise<{ status: number; json: any }> {
+  return send(url, 'GET', path, user, password);
+}
+
+function send(url: string, method: string, path: string, user: string, password: string, body?: Buffer): Promise<{ status: number; json: any }> {
   return new Promise((resolve, reject) => {
     const target = new URL(path, url);
-    const req = request(target, { rejectUnauthorized: false, auth: `${user}:${password}` }, (res) => {
+    const headers = body ? { 'content-type': 'application/octet-stream', 'content-length': String(body.length) } : {};
+    const req = request(target, { method, headers, rejectUnauthorized: false, auth: `${user}:${password}` }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString()) }));
     });
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
+}
+
+/** A BMC image the simulated software manager accepts: a tar with a MANIFEST. */
+async function image(version: string): Promise<Buffer> {
+  const staging = await mkdtemp(join(tmpdir(), 'demo-test-image-'));
+  try {
+    await writeFile(join(staging, 'MANIFEST'), `purpose=xyz.openbmc_project.Software.Version.VersionPurpose.BMC\nversion=${version}\n`);
+    await writeFile(join(staging, 'image-bmc'), Buffer.alloc(4096, 7));
+    await createTar({ file: join(staging, 'image.tar'), cwd: staging, portable: true }, ['MANIFEST', 'image-bmc']);
+    return await readFile(join(staging, 'image.tar'));
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+async function started(demo: Run): Promise<{ url: string; stateDir: string }> {
+  const [, url = ''] = await until(demo, /URL:\s+(https:\/\/127\.0\.0\.1:\d+)/);
+  await until(demo, /Ctrl-C stops the demo/);
+  const [, stateDir = ''] = /state:\s+(\S+)/.exec(demo.stdout()) ?? [];
+  return { url, stateDir };
 }
 
 /** Whether a process with this pid still exists. */
@@ -82,12 +114,26 @@ test('the demo serves the simulated BMC with the demo users and stops on Ctrl-C'
     const [, busAddress = ''] = /D-Bus:\s+(\S+)/.exec(out) ?? [];
     t.regex(busAddress, /^unix:/);
 
+    // A BMC, not a test rig: no test services, and every object it lists answers.
+    const paths = (await get(url, '/list', 'root', '0penBmc')).json.data as string[];
+    t.true(paths.length > 100, `${paths.length} objects`);
+    t.deepEqual(paths.filter((p) => p.startsWith('/xyz/openbmc_project/test')), []);
+    const failing: string[] = [];
+    for (const path of paths) {
+      const res = await get(url, path, 'root', '0penBmc');
+      if (res.status !== 200) failing.push(`${path}: ${res.status} ${JSON.stringify(res.json?.data)}`);
+    }
+    t.deepEqual(failing, [], 'every listed object answers');
+
+    const [, stateDir = ''] = /state:\s+(\S+) \(removed on exit/.exec(out) ?? [];
+    t.true(existsSync(join(stateDir, 'cert.pem')), 'its own state directory');
     demo.kill('SIGINT');
     t.is(await bounded(demo.exited, BOUND_MS, 'demo exit'), 0);
     t.regex(demo.stdout(), /stopping\.\.\./);
     // Its private dbus-daemon went with it (its socket is gone).
     const socketPath = /path=([^,]+)/.exec(busAddress)?.[1];
     if (socketPath) t.false(existsSync(socketPath), 'the private bus socket is removed');
+    t.false(existsSync(stateDir), 'the state directory is removed');
   } finally {
     if (running(demo.pid)) demo.kill('SIGKILL');
   }
@@ -102,4 +148,34 @@ test('demo --help prints its usage and starts nothing; a bad option is refused w
   const bad = runDemo(['--port', 'eighty']);
   t.is(await bounded(bad.exited, BOUND_MS, 'bad option exit'), 2);
   t.is(bad.stderr().trim(), "demo failed: --port: expected an integer, got 'eighty'");
+});
+
+test('two demos on one host share nothing: an image uploaded to one is not the other\'s; --state-dir is kept', async (t) => {
+  const kept = await mkdtemp(join(tmpdir(), 'demo-test-state-'));
+  t.teardown(() => rm(kept, { recursive: true, force: true }));
+  const first = runDemo(['--port', '0']);
+  const second = runDemo(['--port', '0', '--state-dir', kept, '--test-services']);
+  try {
+    const [a, b] = await Promise.all([started(first), started(second)]);
+    t.not(a.stateDir, b.stateDir);
+    t.is(b.stateDir, kept);
+    const version = `2.99.0-demo-${process.pid}`;
+    const upload = await send(a.url, 'POST', '/upload/image', 'root', '0penBmc', await image(version));
+    t.is(upload.status, 200, JSON.stringify(upload.json));
+    const id = upload.json.data as string;
+    t.is((await get(a.url, `/xyz/openbmc_project/software/${id}/attr/Version`, 'root', '0penBmc')).json.data, version);
+    const theirs = (await get(b.url, '/xyz/openbmc_project/software/list', 'root', '0penBmc')).json.data as string[];
+    t.false(theirs.includes(`/xyz/openbmc_project/software/${id}`), 'the other demo never saw the image');
+    // --test-services adds the gateway's test objects to that demo only.
+    t.is((await get(b.url, '/xyz/openbmc_project/test/values/attr/Byte', 'root', '0penBmc')).status, 200);
+    t.is((await get(a.url, '/xyz/openbmc_project/test/values/attr/Byte', 'root', '0penBmc')).status, 404);
+
+    first.kill('SIGINT');
+    second.kill('SIGINT');
+    t.deepEqual(await Promise.all([bounded(first.exited, BOUND_MS, 'exit'), bounded(second.exited, BOUND_MS, 'exit')]), [0, 0]);
+    t.false(existsSync(a.stateDir), 'the temporary state directory is removed');
+    t.true(existsSync(join(kept, 'cert.pem')), 'a given state directory is kept, certificate and all');
+  } finally {
+    for (const demo of [first, second]) if (running(demo.pid)) demo.kill('SIGKILL');
+  }
 });

@@ -1,7 +1,7 @@
 /**
  * Dump download end to end: the simulated phosphor-debug-collector creates a
  * BMC dump through the REST action (CreateDump(a{sv}) -> o, the current
- * interface) into <dump dir>/<id>/obmcdump_<id>_<epoch>.tar.xz, and
+ * interface) into <dump dir>/<id>/obmcdump_<id>_<epoch>.tar.gz, and
  * GET /download/dump/<id> streams that file raw, with Range support, and
  * answers the original's 404 texts for everything else.
  */
@@ -10,7 +10,10 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
 import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import test from 'ava';
+import { Parser as TarParser } from 'tar';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import type { Credentials } from '../helpers/http-client.js';
 import { TEST_USERS } from '../helpers/users.js';
@@ -118,13 +121,18 @@ function sharedDump(): Promise<CreatedDump> {
 
 test.serial('CreateDump answers the entry path; the entry describes the file phosphor-debug-collector would write', async (t) => {
   const dump = await sharedDump();
-  t.regex(dump.fileName, new RegExp(`^obmcdump_${dump.id}_[0-9]+\\.tar\\.xz$`));
+  t.regex(dump.fileName, new RegExp(`^obmcdump_${dump.id}_[0-9]+\\.tar\\.gz$`));
   t.true(dump.content.length > 1024);
+  // Name and content agree: a gzip'd tar holding the dump's directory.
+  t.deepEqual([...dump.content.subarray(0, 2)], [0x1f, 0x8b], 'gzip magic');
+  const members: string[] = [];
+  await pipeline(Readable.from([dump.content]), new TarParser({ onReadEntry: (entry) => { members.push(entry.path); entry.resume(); } }));
+  t.true(members.includes(`obmcdump_${dump.id}_${/_([0-9]+)\.tar/.exec(dump.fileName)![1]}/summary.log`), members.join(', '));
   const entry = await h().client.get(dump.entryPath);
   t.is(entry.status, 200);
   t.is(entry.json.data.Size, dump.content.length);
   t.is(entry.json.data.Status, COMPLETED);
-  const epochSeconds = Number(/_([0-9]+)\.tar\.xz$/.exec(dump.fileName)![1]);
+  const epochSeconds = Number(/_([0-9]+)\.tar\.gz$/.exec(dump.fileName)![1]);
   t.is(entry.json.data.Elapsed, epochSeconds * 1_000_000);
   t.true(((await h().client.get('/xyz/openbmc_project/dump/list')).json.data as string[]).includes(dump.entryPath));
 });

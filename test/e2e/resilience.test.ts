@@ -225,7 +225,7 @@ function fuzzRequest(random: () => number, pick: Pick): FuzzRequest {
   else if (who < 0.7) headers.authorization = basicHeader(TEST_USERS.readonly.user, TEST_USERS.readonly.password);
   else if (who < 0.8) headers['x-auth-token'] = pick(['', 'x', 'A'.repeat(5000), '../../', token.slice(0, -1) + 'Z']);
   else if (who < 0.9) headers.authorization = pick(['Basic', 'Basic !!!', `Basic ${Buffer.from('root').toString('base64')}`, 'Bearer x', basicHeader('root', 'wrong'), 'Basic ' + 'A'.repeat(3000)]);
-  else if (random() < 0.5) headers.cookie = pick(['BMCWEB-SESSION=junk', `BMCWEB-SESSION=${token}; XSRF-TOKEN=x`, '=;=;', 'a'.repeat(2000)]);
+  else if (random() < 0.5) headers.cookie = pick(['__Host-BMCGW-SESSION=junk', `__Host-BMCGW-SESSION=${token}; __Host-BMCGW-XSRF-TOKEN=x`, `SESSION=${token}`, '=;=;', 'a'.repeat(2000)]);
   if (random() < 0.2) headers.origin = pick(['https://evil.example', 'null', 'file://', '']);
   if (random() < 0.1) headers['x-xsrf-token'] = pick(['', 'junk']);
   if (random() < 0.1) headers.range = pick(['bytes=0-', 'bytes=-1', 'bytes=9999999999-', 'lines=1-2', 'bytes=5-1']);

@@ -16,7 +16,7 @@ const CLOSE_WAIT_MS = 10_000;
 
 interface Login {
   readonly token: string;
-  /** `BMCWEB-SESSION=...; XSRF-TOKEN=...` as a cookie jar sends it. */
+  /** The Set-Cookie pairs of the login, joined as a cookie jar sends them. */
   readonly cookie: string;
 }
 

@@ -187,7 +187,7 @@ test.serial('an unauthenticated upgrade is refused with 401 and the envelope, ne
     {},
     basic({ user: 'root', password: 'wrong password' }),
     { 'x-auth-token': 'NoSuchSession0123456789abcdefABCDEF' },
-    { cookie: 'BMCWEB-SESSION=NoSuchSession0123456789abcdefABCDEF' },
+    { cookie: '__Host-BMCGW-SESSION=NoSuchSession0123456789abcdefABCDEF' },
   ];
   for (const headers of cases) {
     const refusal = await refused(main, { headers });
@@ -216,7 +216,7 @@ test.serial('sessions: X-Auth-Token; a browser cookie needs the XSRF token as su
   t.is(login.status, 200);
   const token = login.json.token as string;
   const cookies = ([] as string[]).concat(login.headers['set-cookie'] ?? []).map((c) => c.split(';')[0] ?? '');
-  const xsrf = cookies.find((c) => c.startsWith('XSRF-TOKEN='))?.slice('XSRF-TOKEN='.length) ?? '';
+  const xsrf = cookies.find((c) => c.startsWith('__Host-BMCGW-XSRF-TOKEN='))?.slice('__Host-BMCGW-XSRF-TOKEN='.length) ?? '';
   const cookie = cookies.join('; ');
   t.truthy(xsrf);
 

@@ -5,7 +5,7 @@
  * the directory the gateway writes to, then activated over REST.
  *
  * Serial: the gateway takes one upload at a time by design. Where a test
- * checks that the GATEWAY removed a file, the software manager is stopped
+ * checks that the GATEWAY removed a file, the image manager is stopped
  * first, because it deletes junk by itself and would hide a leftover.
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -18,10 +18,13 @@ import { dirname, join } from 'node:path';
 import test from 'ava';
 import { create as createTar } from 'tar';
 import { startHarness, type Harness } from '../helpers/harness.js';
+import { rawTar } from '../helpers/tar-entries.js';
 import type { Credentials, Response } from '../helpers/http-client.js';
 import { TEST_USERS } from '../helpers/users.js';
 
-const SOFTWARE_BUS_NAME = 'xyz.openbmc_project.Software.BMC.Updater';
+const IMAGE_MANAGER_BUS_NAME = 'xyz.openbmc_project.Software.Version';
+const ITEM_UPDATER_BUS_NAME = 'xyz.openbmc_project.Software.BMC.Updater';
+const FUNCTIONAL_VERSION = '2.18.0-sim';
 const SOFTWARE = '/xyz/openbmc_project/software';
 const ACTIVATION = 'xyz.openbmc_project.Software.Activation';
 const BMC_PURPOSE = 'xyz.openbmc_project.Software.Version.VersionPurpose.BMC';
@@ -89,13 +92,13 @@ function postImage(body: Buffer, credentials?: Credentials | null): Promise<Resp
   return h().client.request('POST', '/upload/image', { body, headers: OCTET, ...(credentials !== undefined ? { credentials } : {}) });
 }
 
-/** Runs fn with the software manager stopped; it is started again (and re-scanned by the mapper) afterwards. */
-async function withSoftwareManagerStopped(fn: () => Promise<void>): Promise<void> {
-  await h().sim.stopService(SOFTWARE_BUS_NAME);
+/** Runs fn with the image manager stopped; it is started again (and re-scanned by the mapper) afterwards. */
+async function withImageManagerStopped(fn: () => Promise<void>): Promise<void> {
+  await h().sim.stopService(IMAGE_MANAGER_BUS_NAME);
   try {
     await fn();
   } finally {
-    await h().sim.startService(SOFTWARE_BUS_NAME);
+    await h().sim.startService(IMAGE_MANAGER_BUS_NAME);
   }
 }
 
@@ -156,10 +159,35 @@ test.serial('octet-stream POST answers the version id; the image appears and act
   t.is(image.json.data.RequestedActivation, `${ACTIVATION}.RequestedActivations.None`);
   t.true(((await h().client.get(`${SOFTWARE}/list`)).json.data as string[]).includes(imagePath));
 
+  // A boot priority comes with activation (phosphor-bmc-code-mgmt): a Ready image has none to show.
+  t.false('Priority' in image.json.data, 'no Priority before activation');
+  const functionalPath = `${SOFTWARE}/${expectedId(FUNCTIONAL_VERSION)}`;
+  const functionalBefore = await getAttr(functionalPath, 'Priority');
+
   const put = await h().client.request('PUT', `${imagePath}/attr/RequestedActivation`, { body: { data: `${ACTIVATION}.RequestedActivations.Active` } });
   t.is(put.status, 200, put.text);
   t.true(await eventually(async () => (await getAttr(imagePath, 'Activation')) === `${ACTIVATION}.Activations.Active`), 'activation reaches Active');
   t.is(await getAttr(imagePath, 'RequestedActivation'), `${ACTIVATION}.RequestedActivations.None`);
+  t.is(await getAttr(imagePath, 'Priority'), 0, 'the activated image boots next');
+  t.is(await getAttr(functionalPath, 'Priority'), Number(functionalBefore) + 1, 'the running image moved down one');
+});
+
+test.serial('the answer is the new image, not an image the item updater announces while the upload is in flight', async (t) => {
+  const version = uniqueVersion('restart');
+  const image = await makeImage(version);
+  const upload = rawUpload('POST', '/upload/image', { ...OCTET, 'content-length': String(image.length) });
+  upload.req.write(image.subarray(0, 4096));
+  t.true(await eventually(async () => (await filesIn(h().imageDir)).length === 1), 'the gateway is writing the image');
+  // The item updater restarts and, as sdbusplus objects do, announces its images (Version + Activation).
+  await h().sim.stopService(ITEM_UPDATER_BUS_NAME);
+  await h().sim.startService(ITEM_UPDATER_BUS_NAME);
+  upload.req.end(image.subarray(4096));
+  const { response, error } = await upload.done;
+  t.falsy(error);
+  t.is(response?.status, 200, response?.text);
+  t.is(response?.json.data, expectedId(version), `not the functional image ${expectedId(FUNCTIONAL_VERSION)}`);
+  // The restarted updater took the new image too.
+  t.true(await eventually(async () => (await getAttr(`${SOFTWARE}/${expectedId(version)}`, 'Activation')) === `${ACTIVATION}.Activations.Ready`));
 });
 
 test.serial('multipart/form-data POST: the file part is the image, other fields are ignored', async (t) => {
@@ -213,6 +241,40 @@ test.serial('junk: 400 after the version timeout, the junk file is removed, and 
   t.is(good.json.data, expectedId(version));
 });
 
+test.serial('a tar that reaches out of its directory is junk; the software manager survives and writes nothing outside', async (t) => {
+  const marker = `escape-${randomUUID().slice(0, 8)}`;
+  const outside = await mkdtemp(join(tmpdir(), 'upload-test-outside-'));
+  try {
+    const manifest = `purpose=${BMC_PURPOSE}\nversion=${uniqueVersion('escape')}\n`;
+    // Every way out at once, after a valid MANIFEST: what crashed the simulator's image pickup.
+    const evil = rawTar([
+      { path: 'MANIFEST', type: 'File', body: manifest },
+      { path: `../${marker}-dotdot`, type: 'File', body: 'up one level' },
+      { path: `../../${marker}-dotdot2`, type: 'File', body: 'up two levels' },
+      { path: join(outside, `${marker}-absolute`), type: 'File', body: 'absolute' },
+      { path: 'link-out', type: 'SymbolicLink', linkpath: outside },
+      { path: `link-out/${marker}-through-link`, type: 'File', body: 'through the symlink' },
+      { path: 'hard-out', type: 'Link', linkpath: '/etc/hostname' },
+      { path: 'image-bmc', type: 'File', body: 'payload' },
+    ]);
+    const res = await postImage(evil);
+    t.is(res.status, 400, res.text);
+    t.is(res.json.data.description, EXTRACT_FAILED);
+    t.deepEqual((await readdir(outside)), [], 'nothing written through the link or by absolute path');
+    for (const dir of [h().imageDir, dirname(h().imageDir), dirname(dirname(h().imageDir))]) {
+      t.deepEqual((await readdir(dir)).filter((name) => name.includes(marker)), [], `nothing named like the marker in ${dir}`);
+    }
+    t.true(await eventually(async () => (await filesIn(h().imageDir)).length === 0), 'the upload is removed');
+    // The software manager is still there and picks up the next image.
+    const version = uniqueVersion('after-escape');
+    const good = await postImage(await makeImage(version));
+    t.is(good.status, 200, good.text);
+    t.is(good.json.data, expectedId(version));
+  } finally {
+    await rm(outside, { recursive: true, force: true });
+  }
+});
+
 test.serial('a tar without a version in its MANIFEST is junk too', async (t) => {
   const staging = await mkdtemp(join(tmpdir(), 'upload-test-noversion-'));
   try {
@@ -264,7 +326,7 @@ test.serial('a second upload while one is in progress gets 503 with Retry-After;
 });
 
 test.serial('over --upload-max-bytes: 413, announced or streamed, and the partial file is removed', async (t) => {
-  await withSoftwareManagerStopped(async () => {
+  await withImageManagerStopped(async () => {
     const big = Buffer.alloc(MAX_BYTES * 3, 0x41);
     // Announced by Content-Length: refused before a byte is written.
     const announced = await postImage(big);
@@ -299,7 +361,7 @@ test.serial('over --upload-max-bytes: 413, announced or streamed, and the partia
 });
 
 test.serial('an upload aborted mid-body leaves no file, and the next upload works', async (t) => {
-  await withSoftwareManagerStopped(async () => {
+  await withImageManagerStopped(async () => {
     const upload = rawUpload('PUT', '/upload/image/aborted.tar', { ...OCTET, 'content-length': String(48 * 1024) });
     upload.req.write(Buffer.alloc(16 * 1024, 0x42));
     t.true(await eventually(async () => (await stat(join(h().imageDir, 'aborted.tar')).catch(() => undefined))?.size === 16 * 1024),
@@ -327,7 +389,7 @@ function multipartFrame(boundary: string, filename: string): [Buffer, Buffer] {
 }
 
 test.serial('a multipart upload aborted mid-file leaves no file and does not block the next upload', async (t) => {
-  await withSoftwareManagerStopped(async () => {
+  await withImageManagerStopped(async () => {
     const boundary = 'abort-boundary';
     const [head] = multipartFrame(boundary, 'aborted.tar');
     const upload = rawUpload('POST', '/upload/image', {
@@ -351,7 +413,7 @@ test.serial('--body-timeout-ms: a stalled upload is 408 and removed (raw and mul
   const IDLE_MS = 400;
   const slow = await startHarness({ flags: ['--upload-timeout-ms', String(TIMEOUT_MS), '--body-timeout-ms', String(IDLE_MS)] });
   try {
-    await slow.sim.stopService(SOFTWARE_BUS_NAME);
+    await slow.sim.stopService(IMAGE_MANAGER_BUS_NAME);
     const boundary = 'stall-boundary';
     const [head] = multipartFrame(boundary, 'stalled.tar');
     const stalls: Array<[string, string, Record<string, string>, Buffer]> = [
@@ -371,7 +433,7 @@ test.serial('--body-timeout-ms: a stalled upload is 408 and removed (raw and mul
       t.deepEqual(await filesIn(slow.imageDir), [], `${method}: no partial file`);
       t.true(slow.logLines.some((line) => line.includes(`verb=${method} path=${path} status=408`)), `${method}: audited`);
     }
-    await slow.sim.startService(SOFTWARE_BUS_NAME);
+    await slow.sim.startService(IMAGE_MANAGER_BUS_NAME);
 
     // An image sent in pieces 150 ms apart takes several times the limit and still gets through.
     const version = uniqueVersion('slow-steady');
@@ -394,7 +456,7 @@ test.serial('--body-timeout-ms: a stalled upload is 408 and removed (raw and mul
 });
 
 test.serial('traversal, hidden and empty names: refused, nothing written anywhere', async (t) => {
-  await withSoftwareManagerStopped(async () => {
+  await withImageManagerStopped(async () => {
     const marker = `escape-${randomUUID().slice(0, 8)}`;
     const refused = [`..%2F..%2F${marker}`, `..%2f${marker}`, '..', '%2e%2e', `.${marker}`, '.', `a%2F${marker}`, `%00${marker}`, `${marker}%20x`];
     for (const name of refused) {
@@ -418,7 +480,7 @@ test.serial('traversal, hidden and empty names: refused, nothing written anywher
 });
 
 test.serial('PUT over an existing name, directory or symbolic link: 409, and what is there stays as it was', async (t) => {
-  await withSoftwareManagerStopped(async () => {
+  await withImageManagerStopped(async () => {
     const image = await makeImage(uniqueVersion('exists'));
     const file = `exists-${randomUUID().slice(0, 8)}.tar`;
     const old = Buffer.alloc(64, 0x7a);
@@ -445,7 +507,7 @@ test.serial('PUT over an existing name, directory or symbolic link: 409, and wha
 });
 
 test.serial('no credentials: 401; read-only and no-access users: 403; nothing written', async (t) => {
-  await withSoftwareManagerStopped(async () => {
+  await withImageManagerStopped(async () => {
     const body = Buffer.from('payload');
     const anonymous = await postImage(body, null);
     t.is(anonymous.status, 401);

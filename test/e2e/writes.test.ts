@@ -26,7 +26,7 @@ const HOST = '/xyz/openbmc_project/state/host0';
 const CHASSIS = '/xyz/openbmc_project/state/chassis0';
 const LOGGING = '/xyz/openbmc_project/logging';
 const IDENTIFY_GROUP = '/xyz/openbmc_project/led/groups/enclosure_identify';
-const IDENTIFY_LED = '/xyz/openbmc_project/led/physical/identify';
+const IDENTIFY_LED = '/xyz/openbmc_project/led/physical/front_id';
 const OBJECT_ALLOW = 'GET, HEAD, PUT, PATCH, DELETE, OPTIONS';
 const LIMIT = 100 * 1024;
 /** The harness runs the gateway with --call-timeout-ms 1000. */
@@ -201,6 +201,19 @@ test.serial('PUT attr: success, then GET shows the new value', async (t) => {
   t.is(await get(`${VALUES}/attr/String`), 'Hello, \u00e9\u4e16 "quoted" \\ back');
 });
 
+test.serial("phosphor-rest's conversions: a number to a string (its decimal text), a decimal string to a double", async (t) => {
+  expectOk(t, await send('PUT', `${VALUES}/attr/String`, { data: 5 }));
+  t.is(await get(`${VALUES}/attr/String`), '5');
+  expectOk(t, await send('PATCH', VALUES, { data: { String: 2.25, Double: '1.5' } }));
+  t.is(await get(`${VALUES}/attr/String`), '2.25');
+  t.is(await get(`${VALUES}/attr/Double`), 1.5);
+  expectOk(t, await send('PUT', `${VALUES}/attr/Double`, { data: '-2e3' }));
+  t.is(await get(`${VALUES}/attr/Double`), -2000);
+  // Method arguments too: Echo2(s text, i number).
+  expectOk(t, await send('POST', `${ECHO}/action/Echo2`, { data: [42, '7'] }), ['42', 7]);
+  await reset();
+});
+
 test.serial('PUT attr: exact name, then case-insensitive name', async (t) => {
   expectOk(t, await send('PUT', `${VALUES}/attr/UInt16`, { data: 1 }));
   t.is(await get(`${VALUES}/attr/UInt16`), 1);
@@ -271,8 +284,10 @@ const rejections: Rejection[] = [
   attr('UInt64', -1, 400, "property 'UInt64' ($): expected uint64, got -1"),
   attr('Int64', '9223372036854775808', 400, "property 'Int64' ($): expected int64, got \"9223372036854775808\""),
   attr('Int64', 9007199254740993n, 400, /^property 'Int64' \(\$\): expected int64 as a decimal string/),
-  attr('Double', '1.5', 400, "property 'Double' ($): expected double, got \"1.5\""),
-  attr('String', 5, 400, "property 'String' ($): expected string, got 5"),
+  attr('Double', '1.5x', 400, "property 'Double' ($): expected double, got \"1.5x\""),
+  attr('Double', 'NaN', 400, "property 'Double' ($): expected double, got \"NaN\""),
+  attr('String', true, 400, "property 'String' ($): expected string, got true"),
+  attr('String', 9007199254740993n, 400, /^property 'String' \(\$\): expected string \(JSON numbers beyond 2\^53 lose precision/),
   attr('String', null, 400, "property 'String' ($): expected string, got null"),
   attr('String', 'a\u0000b', 400, /^property 'String' \(\$\): expected string without NUL characters/),
   attr('Int32', null, 400, "property 'Int32' ($): expected int32, got null"),
@@ -285,12 +300,12 @@ const rejections: Rejection[] = [
   attr('Struct', ['a', 'a'], 400, "property 'Struct' ($[0]): expected int32, got \"a\""),
   attr('StructArray', [['a', 'b']], 400, /^property 'StructArray' \(\$\[0\]\): expected struct \(sss\) of 3 elements/),
   attr('IntArray', [1, 'x'], 400, "property 'IntArray' ($[1]): expected int32, got \"x\""),
-  attr('StringArray', ['a', 1], 400, "property 'StringArray' ($[1]): expected string, got 1"),
+  attr('StringArray', ['a', false], 400, "property 'StringArray' ($[1]): expected string, got false"),
   attr('StringArray', 'abc', 400, "property 'StringArray' ($): expected array of string, got \"abc\""),
   attr('ByteArray', [1, 256], 400, "property 'ByteArray' ($[1]): expected byte, got 256"),
   attr('ByteArray', 'abc', 400, /^property 'ByteArray' \(\$\): expected array of bytes/),
   attr('StringDict', [{}], 400, /^property 'StringDict' \(\$\[0\]\): expected .*object with one or more entries/),
-  attr('StringDict', { a: 1 }, 400, "property 'StringDict' ($.a): expected string, got 1"),
+  attr('StringDict', { a: null }, 400, "property 'StringDict' ($.a): expected string, got null"),
   attr('VariantDict', { ok: 1, bad: null }, 400, "property 'VariantDict' ($.bad): expected variant, got null"),
   attr('VariantDict', 'str', 400, /^property 'VariantDict' \(\$\): expected dict of string to variant, got "str"/),
   attr('NestedDict', { 'outer key': { inner: { signature: 'u', value: -1 } } }, 400,
@@ -409,7 +424,7 @@ const rejections: Rejection[] = [
   },
   {
     name: 'Echo2 with arguments swapped', method: 'POST', path: `${ECHO}/action/Echo2`, body: { data: [1, 'a'] },
-    status: 400, description: 'argument 1 \'text\' ($): expected string, got 1',
+    status: 400, description: 'argument 2 \'number\' ($): expected int32, got "a"',
   },
   {
     name: 'EchoStructInt32StringEnd of the wrong arity', method: 'POST', path: `${ECHO}/action/EchoStructInt32StringEnd`, body: { data: [[1]] },

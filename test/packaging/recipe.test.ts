@@ -61,6 +61,39 @@ test('every file the recipe installs exists in the tree', async (t) => {
   t.regex(run.output, /SYSTEMD_SERVICE bmc-rest-gateway\.service is installed/);
 });
 
+test('the licence: LICENSE in the tree is the Apache License 2.0, and LIC_FILES_CHKSUM names it with its md5', async (t) => {
+  const run = await check();
+  t.regex(run.output, /ok {3}LIC_FILES_CHKSUM LICENSE md5 3b83ef96387f14655fc854ddc3c6bd57/);
+  const licence = await readFile(join(ROOT, 'LICENSE'), 'utf8');
+  t.regex(licence, /^\s+Apache License\n\s+Version 2\.0, January 2004\n/);
+  t.regex(licence, /END OF TERMS AND CONDITIONS/);
+  const manifest = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { license: string; files: string[] };
+  t.is(manifest.license, 'Apache-2.0');
+  t.true(manifest.files.includes('LICENSE'));
+});
+
+test('the checker fails a licence checksum that does not match, or that points at the build system\'s text', async (t) => {
+  const wrong = await checkEdited((dir) => editRecipe(dir, 'md5=3b83ef96387f14655fc854ddc3c6bd57', 'md5=00000000000000000000000000000000'));
+  t.is(wrong.code, 1, wrong.output);
+  t.regex(wrong.output, /LIC_FILES_CHKSUM file:\/\/LICENSE;md5=0{32}: the md5 of LICENSE is 3b83ef96387f14655fc854ddc3c6bd57/);
+  const common = await checkEdited((dir) => editRecipe(dir, 'file://LICENSE;md5=3b83ef96387f14655fc854ddc3c6bd57',
+    'file://${COMMON_LICENSE_DIR}/Apache-2.0;md5=89aea4e17d99a7cacdbeed46a0096b10'));
+  t.is(common.code, 1, common.output);
+  t.regex(common.output, /not at the project's own licence file/);
+});
+
+test('the source location and commit are placeholders: the recipe skips itself until an integrator sets them', async (t) => {
+  const recipe = await readFile(join(RECIPES, RECIPE), 'utf8');
+  t.regex(recipe, /^BMC_REST_GATEWAY_GIT \?\?= ""$/m);
+  t.regex(recipe, /^SRCREV \?\?= ""$/m);
+  t.regex(recipe, /raise bb\.parse\.SkipRecipe\(/);
+  const run = await check();
+  t.regex(run.output, /BMC_REST_GATEWAY_GIT is a placeholder the integrator sets/);
+  const unguarded = await checkEdited((dir) => editRecipe(dir, 'raise bb.parse.SkipRecipe(', 'bb.warn('));
+  t.is(unguarded.code, 1, unguarded.output);
+  t.regex(unguarded.output, /BMC_REST_GATEWAY_GIT is empty and the recipe does not skip itself until it is set/);
+});
+
 test('the checker fails a recipe that installs a file missing from the tree', async (t) => {
   const run = await checkEdited((dir) => editRecipe(dir, '${S}/config/policy.json', '${S}/config/no-such-policy.json'));
   t.is(run.code, 1, run.output);

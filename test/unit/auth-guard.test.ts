@@ -5,6 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import test from 'ava';
 import { AuthGuard } from '../../src/auth/auth-guard.js';
+import { OWN_COOKIE_NAMES } from '../../src/auth/cookies.js';
 import type { CredentialChecker } from '../../src/auth/credentials.js';
 import type { Role } from '../../src/auth/guard.js';
 import { DEFAULT_POLICY } from '../../src/auth/policy.js';
@@ -28,6 +29,7 @@ function guard(): AuthGuard {
     throttle: new LoginThrottle({ perUser: 100, perAddress: 100, windowMs: 60_000, maxDelayMs: 0 }),
     policy: DEFAULT_POLICY,
     corsOrigins: [],
+    cookieNames: OWN_COOKIE_NAMES,
     log: memoryLogger(),
   });
 }
@@ -57,7 +59,7 @@ test('websocket upgrades: cookie with the XSRF token as subprotocol, which the s
   const g = guard();
   const session = await g.login('readonly', 'readonly-pw', '10.0.0.7');
   const principal = await g.check(upgrade({
-    cookie: `BMCWEB-SESSION=${session.token}`, origin: 'https://evil.example', 'sec-websocket-protocol': `x, ${session.csrfToken}`,
+    cookie: `__Host-BMCGW-SESSION=${session.token}`, origin: 'https://evil.example', 'sec-websocket-protocol': `x, ${session.csrfToken}`,
   }), SUBSCRIBE);
   t.deepEqual(principal, {
     user: 'readonly', role: 'priv-user', via: 'session-cookie', acceptProtocol: session.csrfToken, sessionToken: session.token,
@@ -67,7 +69,7 @@ test('websocket upgrades: cookie with the XSRF token as subprotocol, which the s
 test('websocket upgrades: the rest of the table', async (t) => {
   const g = guard();
   const session = await g.login('root', 'root-pw', '10.0.0.7');
-  const cookie = `BMCWEB-SESSION=${session.token}`;
+  const cookie = `__Host-BMCGW-SESSION=${session.token}`;
   const basic = (user: string) => `Basic ${Buffer.from(`${user}:${user}-pw`).toString('base64')}`;
   const cases: Array<[string, Record<string, string>, number]> = [
     ['nothing', {}, 401],

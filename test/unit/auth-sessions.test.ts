@@ -1,5 +1,5 @@
 import test from 'ava';
-import { SESSION_COOKIE, XSRF_COOKIE, clearedCookies, parseCookies, sessionCookies } from '../../src/auth/cookies.js';
+import { BMCWEB_COOKIE_NAMES, type CookieNames, OWN_COOKIE_NAMES, clearedCookies, isCookieName, parseCookies, sessionCookies, sessionToken } from '../../src/auth/cookies.js';
 import { type Session, SessionStore } from '../../src/auth/sessions.js';
 import { TOKEN_LENGTH, isTokenShaped, randomToken, safeEqual } from '../../src/auth/tokens.js';
 
@@ -22,13 +22,47 @@ for (const [header, expected] of cookieCases) {
   });
 }
 
-test('session cookies: Secure, SameSite=Strict, Path=/; only the session one HttpOnly', (t) => {
-  const [session = '', xsrf = ''] = sessionCookies('T'.repeat(32), 'X'.repeat(32));
-  t.true(session.startsWith(`${SESSION_COOKIE}=${'T'.repeat(32)};`));
+test('session cookies: Secure, SameSite=Strict, Path=/, no Domain; only the session ones HttpOnly', (t) => {
+  const [session = '', xsrf = '', ...more] = sessionCookies(OWN_COOKIE_NAMES, 'T'.repeat(32), 'X'.repeat(32));
+  t.deepEqual(more, []);
+  t.true(session.startsWith(`__Host-BMCGW-SESSION=${'T'.repeat(32)};`));
   for (const attribute of ['Path=/', 'Secure', 'HttpOnly', 'SameSite=Strict']) t.true(session.split('; ').includes(attribute), attribute);
-  t.true(xsrf.startsWith(`${XSRF_COOKIE}=${'X'.repeat(32)};`));
+  t.true(xsrf.startsWith(`__Host-BMCGW-XSRF-TOKEN=${'X'.repeat(32)};`));
   t.false(xsrf.includes('HttpOnly'));
-  for (const cleared of clearedCookies()) t.regex(cleared, /^[A-Z-]+=; .*Max-Age=0/);
+  for (const cookie of [session, xsrf]) t.false(/domain=/i.test(cookie), 'a __Host- cookie has no Domain');
+  const cleared = clearedCookies(OWN_COOKIE_NAMES);
+  t.deepEqual(cleared.map((c) => c.split('=')[0]), ['__Host-BMCGW-SESSION', '__Host-BMCGW-XSRF-TOKEN']);
+  for (const c of cleared) t.regex(c, /^[A-Za-z_-]+=; Path=\/; Secure; .*Max-Age=0/);
+});
+
+test("bmcweb's names: the token under BMCWEB-SESSION and SESSION, the XSRF token under XSRF-TOKEN", (t) => {
+  const cookies = sessionCookies(BMCWEB_COOKIE_NAMES, 'T'.repeat(32), 'X'.repeat(32));
+  t.deepEqual(cookies.map((c) => c.split(';')[0]), [`BMCWEB-SESSION=${'T'.repeat(32)}`, `SESSION=${'T'.repeat(32)}`, `XSRF-TOKEN=${'X'.repeat(32)}`]);
+  t.deepEqual(clearedCookies(BMCWEB_COOKIE_NAMES).map((c) => c.split('=')[0]), ['BMCWEB-SESSION', 'SESSION', 'XSRF-TOKEN']);
+});
+
+const tokenCases: Array<[string, CookieNames, string | undefined, string | undefined]> = [
+  ['own name', OWN_COOKIE_NAMES, '__Host-BMCGW-SESSION=abc', 'abc'],
+  ["bmcweb's cookie is not ours", OWN_COOKIE_NAMES, 'BMCWEB-SESSION=abc; SESSION=def', undefined],
+  ['ours next to bmcweb\'s (one cookie jar, two servers)', OWN_COOKIE_NAMES, 'BMCWEB-SESSION=b; __Host-BMCGW-SESSION=ours; XSRF-TOKEN=x', 'ours'],
+  ['an empty cookie is absent', OWN_COOKIE_NAMES, '__Host-BMCGW-SESSION=', undefined],
+  ['the name without the prefix is another cookie', OWN_COOKIE_NAMES, 'BMCGW-SESSION=abc', undefined],
+  ['bmcweb: BMCWEB-SESSION', BMCWEB_COOKIE_NAMES, 'BMCWEB-SESSION=abc', 'abc'],
+  ['bmcweb: the pre-2025 SESSION', BMCWEB_COOKIE_NAMES, 'SESSION=old', 'old'],
+  ['bmcweb: BMCWEB-SESSION first, whatever the order in the header', BMCWEB_COOKIE_NAMES, 'SESSION=old; BMCWEB-SESSION=new', 'new'],
+  ['bmcweb: an empty BMCWEB-SESSION does not hide SESSION', BMCWEB_COOKIE_NAMES, 'BMCWEB-SESSION=; SESSION=old', 'old'],
+  ["bmcweb: a proxy's CCFWSESSION is not SESSION", BMCWEB_COOKIE_NAMES, 'CCFWSESSION=evil', undefined],
+  ['no header', BMCWEB_COOKIE_NAMES, undefined, undefined],
+];
+for (const [name, names, header, expected] of tokenCases) {
+  test(`sessionToken: ${name}`, (t) => {
+    t.is(sessionToken(header, names), expected);
+  });
+}
+
+test('cookie names: tokens of RFC 6265, nothing that would split or break a header', (t) => {
+  for (const good of ['__Host-BMCGW-SESSION', 'SESSION', 'a.b_c!#$%&*+^`|~']) t.true(isCookieName(good), good);
+  for (const bad of ['', 'a b', 'a;b', 'a=b', 'a,b', 'a"b', 'é', 'a\nb', 'x'.repeat(65)]) t.false(isCookieName(bad), JSON.stringify(bad));
 });
 
 test('tokens: 32 letters and digits, unpredictable, compared in constant time', (t) => {

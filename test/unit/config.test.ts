@@ -31,8 +31,19 @@ const bad: Array<[string[], RegExp]> = [
   [['--port', '70000'], /--port: expected 0\.\.65535/],
   [['--call-timeout-ms', '0'], /--call-timeout-ms/],
   [['--log-level', 'loud'], /--log-level/],
-  [['--bogus'], /bogus/],
+  [['--bogus'], /^unknown option '--bogus'$/],
+  [['--prot', '8443'], /^unknown option '--prot' \(did you mean --port\?\)$/],
+  [['--tls-kye=x'], /^unknown option '--tls-kye' \(did you mean --tls-key\?\)$/],
+  [['8443'], /^unexpected argument '8443' \(options start with --\)$/],
+  [['--port'], /^--port: expected a value$/],
   [['--bus-address', ''], /--bus-address: must not be empty/],
+  [['--session-cookie', 'a;b'], /--session-cookie: expected cookie names/],
+  [['--session-cookie', 'A,'], /--session-cookie: expected cookie names .*got ''/],
+  [['--session-cookie', 'A,B,C,D,E'], /--session-cookie: at most 4 names/],
+  [['--xsrf-cookie', 'x y'], /--xsrf-cookie: expected a cookie name/],
+  [['--session-cookie', 'SAME', '--xsrf-cookie', 'SAME'], /the name 'SAME' is given twice/],
+  [['--bmcweb-cookies', '--session-cookie', 'MINE'], /--session-cookie: not together with --bmcweb-cookies/],
+  [['--bmcweb-cookies', '--xsrf-cookie', 'MINE'], /--xsrf-cookie: not together with --bmcweb-cookies/],
 ];
 for (const [argv, message] of bad) {
   test(`rejects ${argv.join(' ')}`, (t) => {
@@ -40,6 +51,25 @@ for (const [argv, message] of bad) {
     t.regex(error?.message ?? '', message);
   });
 }
+
+test('cookie names: our own __Host- names by default, bmcweb\'s on request, or as given', (t) => {
+  t.deepEqual(loadConfig([], {}).config.cookieNames, { session: ['__Host-BMCGW-SESSION'], xsrf: '__Host-BMCGW-XSRF-TOKEN' });
+  t.deepEqual(loadConfig(['--bmcweb-cookies'], {}).config.cookieNames, { session: ['BMCWEB-SESSION', 'SESSION'], xsrf: 'XSRF-TOKEN' });
+  t.deepEqual(loadConfig([], { BMC_GATEWAY_BMCWEB_COOKIES: 'yes' }).config.cookieNames.xsrf, 'XSRF-TOKEN');
+  t.deepEqual(loadConfig(['--session-cookie', '__Host-A, B', '--xsrf-cookie', 'C'], {}).config.cookieNames, { session: ['__Host-A', 'B'], xsrf: 'C' });
+  // A default is not "given": the environment may switch to bmcweb's names alone.
+  t.is(loadConfig([], { BMC_GATEWAY_BMCWEB_COOKIES: '1', BMC_GATEWAY_SESSION_COOKIE: '' }).config.cookieNames.session[0], 'BMCWEB-SESSION');
+  const error = t.throws(() => loadConfig(['--bmcweb-cookies'], { BMC_GATEWAY_SESSION_COOKIE: 'X' }), { instanceOf: ConfigError });
+  t.regex(error?.message ?? '', /--session-cookie: not together with --bmcweb-cookies.*set by environment variable BMC_GATEWAY_SESSION_COOKIE/);
+});
+
+test('--version and --help are switches; the config file may not set them', (t) => {
+  t.true(loadConfig(['--version'], {}).version);
+  t.false(loadConfig([], {}).version);
+  t.true(helpText().includes('--version'));
+  const path = configFile({ version: true });
+  t.throws(() => loadConfig(['--config', path], {}), { instanceOf: ConfigError, message: /unknown setting "version"/ });
+});
 
 test('help lists every option', (t) => {
   const text = helpText();
@@ -150,7 +180,7 @@ test('a bad value from the environment names the variable', (t) => {
 test('every option can be set from the config file', (t) => {
   // Each option's own default (or a switch) written in the file is accepted.
   for (const [name, option] of Object.entries(OPTIONS)) {
-    if (name === 'config' || name === 'help') continue;
+    if (name === 'config' || name === 'help' || name === 'version') continue;
     const value = option.type === 'boolean' ? false : option.default ?? '';
     if (option.type !== 'boolean' && value === '') continue; // optional settings without a default
     t.notThrows(() => loadConfig(['--config', configFile({ [name]: value })], {}), name);

@@ -80,7 +80,7 @@ test('ConversionError message shape', (t) => {
 test('ConversionError messages stay on one line and short', (t) => {
   const long = 'x\n'.repeat(200);
   const cases: Array<[string, unknown]> = [
-    ['a{ss}', { 'bad\nkey\u2028': 5 }],
+    ['a{ss}', { 'bad\nkey\u2028': true }],
     ['s', { text: long }],
     ['u', long],
     ['a{is}', { [long]: 'a' }],

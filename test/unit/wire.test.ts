@@ -110,7 +110,9 @@ const declined: Array<[string, WireMethodCall]> = [
   ['an int64 below -2^63', { ...base, member: 'X', signature: 'x', body: [-(2n ** 63n) - 1n] }],
   ['an unsafe integer for int64', { ...base, member: 'X', signature: 'x', body: [2 ** 53] }],
   ['a string key for a double (the marshal fixes handle it)', { ...base, member: 'D', signature: 'd', body: ['1.5'] }],
-  ['a bad signature value', { ...base, member: 'G', signature: 'g', body: ['a{sv'.replace('{', '!')] }],
+  ['a signature value with an unclosed dict', { ...base, member: 'G', signature: 'g', body: ['a{sv'] }],
+  ['a signature value with a character no type has', { ...base, member: 'G', signature: 'g', body: ['a!sv'] }],
+  ['a signature value with a dict entry outside an array', { ...base, member: 'G', signature: 'g', body: ['{ss}'] }],
   ['an array that is not an array', { ...base, member: 'A', signature: 'as', body: ['abc'] }],
   ['an array with a number', { ...base, member: 'A', signature: 'as', body: [['a', 1]] }],
 ];

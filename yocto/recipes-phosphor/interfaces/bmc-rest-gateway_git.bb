@@ -2,10 +2,9 @@ SUMMARY = "OpenBMC D-Bus REST API gateway (phosphor-rest-server compatible)"
 DESCRIPTION = "A Node.js daemon that serves the BMC's D-Bus objects as the JSON REST \
 API of phosphor-rest-server and bmcweb's D-Bus routes, with authentication, \
 a role policy, firmware upload and /subscribe, socket-activated on HTTPS."
-HOMEPAGE = "https://github.com/openbmc-community/bmc-rest-gateway"
 LICENSE = "Apache-2.0"
-# package.json declares Apache-2.0; the source tree has no licence text of its own yet.
-LIC_FILES_CHKSUM = "file://${COMMON_LICENSE_DIR}/Apache-2.0;md5=89aea4e17d99a7cacdbeed46a0096b10"
+# The licence text in the source tree (the Apache License 2.0 as apache.org publishes it).
+LIC_FILES_CHKSUM = "file://LICENSE;md5=3b83ef96387f14655fc854ddc3c6bd57"
 
 # How this builds (see yocto/README.md, "How the recipe builds"): not with
 # `inherit npm`, because the npm class packs the source with scripts disabled
@@ -22,15 +21,26 @@ LIC_FILES_CHKSUM = "file://${COMMON_LICENSE_DIR}/Apache-2.0;md5=89aea4e17d99a7ca
 #  - do_install: the package under ${nonarch_libdir}/node_modules, the
 #    command in ${bindir}, the units, the PAM service, the default config and policy.
 
-BMC_REST_GATEWAY_GIT ?= "git://github.com/openbmc-community/bmc-rest-gateway.git;protocol=https;branch=main"
+# PLACEHOLDERS an integrator must set (yocto/README.md, step 3): where the source
+# is fetched from and which commit is built. This project has no published
+# repository address; until both are set the recipe is skipped with a message
+# saying so, rather than fetching from an address that does not exist.
+#   BMC_REST_GATEWAY_GIT:pn-bmc-rest-gateway = "git://<your git server>/bmc-rest-gateway.git;protocol=https;branch=main"
+#   SRCREV:pn-bmc-rest-gateway = "<commit>"    (or "${AUTOREV}" to follow the branch)
+BMC_REST_GATEWAY_GIT ??= ""
+SRCREV ??= ""
+python () {
+    missing = [name for name in ('BMC_REST_GATEWAY_GIT', 'SRCREV') if not (d.getVar(name) or '').strip()]
+    if missing:
+        raise bb.parse.SkipRecipe('set %s to the source of bmc-rest-gateway (placeholders; see yocto/README.md)' % ' and '.join(missing))
+}
+HOMEPAGE = "https://example.invalid/bmc-rest-gateway (placeholder: the project's address)"
 SRC_URI = " \
     ${BMC_REST_GATEWAY_GIT};destsuffix=git \
     npmsw://${THISDIR}/${BPN}/npm-shrinkwrap.json;dev=1 \
     file://prune-runtime.mjs \
     file://pam.d/bmc-rest-gateway \
 "
-# Pin a release commit in your layer (or a bbappend); AUTOREV follows the branch.
-SRCREV ?= "${AUTOREV}"
 PV = "0.1.0+git"
 
 # Poky before styhead unpacks into WORKDIR and has no UNPACKDIR.

@@ -1,0 +1,52 @@
+/**
+ * The certificate on start, with the built CLI: a pair is generated only
+ * when both files are missing. When one exists and the other does not (a
+ * mistyped --tls-key), the daemon stops with exit 2 naming the missing file,
+ * and the existing file is left exactly as it was: before, it was replaced
+ * by a new self-signed certificate.
+ */
+import { existsSync } from 'node:fs';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import test from 'ava';
+import { startCli } from '../helpers/cli.js';
+import { startCliWorld } from '../helpers/cli-world.js';
+
+/** Stands in for an admin's certificate or key: any content the daemon must not touch. */
+const ADMIN_FILE = '-----BEGIN CERTIFICATE-----\nthe admin\'s own, not to be replaced\n-----END CERTIFICATE-----\n';
+
+for (const [present, missing] of [['cert', 'key'], ['key', 'cert']] as const) {
+  test(`only the ${present} exists: exit 2 naming the missing ${missing}; nothing written`, async (t) => {
+    const world = await startCliWorld(t);
+    const kept = join(world.dir, `admin-${present}.pem`);
+    const typo = join(world.dir, `typo-${missing}.pem`);
+    await writeFile(kept, ADMIN_FILE, { mode: 0o600 });
+    const before = await stat(kept);
+    const cli = startCli([...world.args, `--tls-${present}`, kept, `--tls-${missing}`, typo]);
+    t.teardown(() => cli.stop());
+    const exit = await cli.exited;
+    t.is(exit.code, 2, cli.stderr());
+    const last = cli.stderr().trim().split('\n').at(-1) ?? '';
+    t.is(last, `bmc-rest-gateway: --tls-${missing}: ${typo} does not exist, but ${kept} does; not generating a new pair over it `
+      + `(point --tls-${missing} at the right file, or move ${kept} away to have a self-signed pair created)`);
+    t.is(await readFile(kept, 'utf8'), ADMIN_FILE, 'the existing file is untouched');
+    t.is((await stat(kept)).mtimeMs, before.mtimeMs);
+    t.false(existsSync(typo), 'no file at the mistyped path');
+  });
+}
+
+test('neither exists: a pair is generated (key 0600) and used; the next start reads it back', async (t) => {
+  const world = await startCliWorld(t);
+  const first = startCli(world.args);
+  t.teardown(() => first.stop());
+  await first.listening;
+  t.regex(first.stderr(), /created a self-signed certificate/);
+  const cert = await world.certificate();
+  t.is((await stat(join(world.dir, 'key.pem'))).mode & 0o777, 0o600);
+  await first.stop();
+  const second = startCli(world.args);
+  t.teardown(() => second.stop());
+  await second.listening;
+  t.notRegex(second.stderr(), /created a self-signed certificate/);
+  t.is(await world.certificate(), cert, 'the same certificate');
+});

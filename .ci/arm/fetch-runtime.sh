@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fetches what running the gateway on 32-bit ARM (armv7l, as on an AST2600) under emulation
 # needs, into DIR (default build/arm), and writes DIR/node: a command that runs the ARM build
-# of Node.js under qemu-user with the Cortex-A7 CPU model (the AST2600's core).
+# of Node.js under qemu-user with the Cortex-A7 CPU model (the AST2600's core; another with
+# BMC_GATEWAY_QEMU_CPU=<qemu model>).
 #
 #   .ci/arm/fetch-runtime.sh [DIR]
 #
@@ -64,8 +65,9 @@ rm -rf "$dir/apt" "$dir/pack"
 
 cat > "$wrapper" <<WRAPPER
 #!/bin/sh
-# Node.js $NODE_VERSION armv7l under qemu-user ($QEMU_CPU), libraries from $dir/sysroot.
-exec "$qemu" -cpu $QEMU_CPU -L "$dir/sysroot" "$dir/node-dist/bin/node" "\$@"
+# Node.js $NODE_VERSION armv7l under qemu-user, libraries from $dir/sysroot. The CPU model is
+# BMC_GATEWAY_QEMU_CPU (e.g. cortex-a9, the NPCM7xx's core), $QEMU_CPU by default.
+exec "$qemu" -cpu "\${BMC_GATEWAY_QEMU_CPU:-$QEMU_CPU}" -L "$dir/sysroot" "$dir/node-dist/bin/node" "\$@"
 WRAPPER
 chmod 0755 "$wrapper"
 arch=$("$wrapper" -p process.arch)

@@ -7,13 +7,15 @@
 #   .ci/arm/run.sh          (after npm ci; .ci/run calls it)
 #
 # What runs, and why this subset (docs/PERFORMANCE.md, "32-bit ARM"): the files that cover
-# what the issue of 32-bit support is about, i.e. reads of every D-Bus type (read), writes with
+# what a 32-bit CPU can break: reads of every D-Bus type (read), writes with
 # every row of the conversion table, 64-bit values and NaN included (writes, echo-conversion),
 # firmware uploads (upload), websockets (subscribe) and authentication (auth, auth-sessions).
-# Left to the native run: resilience, lifecycle and socket activation (process and bus
-# behaviour, not CPU behaviour, and the slowest files under emulation), PAM (the native addon
-# is built for this machine, not for ARM: the ARM gateway uses the users file, as every harness
-# test does), the fixtures' own tests and the unit tests (they run no gateway).
+# Left to the native run: resilience, lifecycle, socket activation, dump download, request
+# logging, subscribe sessions and auth limits (process, bus and timing behaviour, not CPU
+# behaviour, and the slowest under emulation); auth-no-dbus and owners-cache (they read the
+# in-process gateway's bus connection); PAM (the native addon is built for this machine, not for
+# ARM: the ARM gateway uses the users file, as every harness test does); the unit, fixture and
+# packaging tests (they run no gateway).
 #
 # Tests of the files above that cannot run with the gateway in another process, or that measure
 # something emulation changes, are excluded by title, each with its reason, below.
@@ -47,5 +49,7 @@ for entry in "${excluded[@]}"; do
 done
 export BMC_GATEWAY_TEST_NODE="$PWD/build/arm/node"
 # One file at a time: an emulated gateway keeps a core busy, and the simulated BMC (in the test
-# worker) must still answer within the harness's 1 s call deadline.
-npx ava --concurrency 1 "${match[@]}" "${files[@]}"
+# worker) must still answer within the harness's 1 s call deadline. An emulated start takes
+# seconds (up to the 2 min bound of test/helpers/cli.ts on a loaded machine): ava's timeout,
+# which counts from the last test result, has to cover it.
+npx ava --concurrency 1 --timeout 3m "${match[@]}" "${files[@]}"

@@ -7,13 +7,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { GATEWAY_NODE } from './gateway-node.js';
+import { GATEWAY_NODE, GATEWAY_NODE_OVERRIDE } from './gateway-node.js';
 
 /** build/src/main.js (this file runs from build/test/helpers/). */
 export const MAIN_JS = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 
-/** Upper bound for start-up and for exits; a failure bound, not a wait. */
-const START_TIMEOUT_MS = 30_000;
+/**
+ * Upper bound for start-up and for exits; a failure bound, not a wait. Another node
+ * (BMC_GATEWAY_TEST_NODE) may be emulated: its start takes seconds, not tenths.
+ */
+const START_TIMEOUT_MS = GATEWAY_NODE_OVERRIDE === undefined ? 30_000 : 120_000;
 const KILL_AFTER_MS = 20_000;
 
 export interface Exit {

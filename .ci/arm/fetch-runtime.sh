@@ -42,7 +42,8 @@ if [ -z "$qemu" ]; then
   exit 1
 fi
 
-rm -rf "$dir"
+# Only what this script makes is removed: DIR itself may be any directory.
+rm -rf "$dir/sysroot" "$dir/node-dist" "$dir/pack" "$dir/debs" "$dir/apt" "$wrapper"
 mkdir -p "$dir/sysroot" "$dir/node-dist" "$dir/pack" "$dir/debs" "$dir/apt/lists/partial" "$dir/apt/cache/archives/partial"
 
 echo "Node.js $NODE_VERSION for armv7l ($NODE_PACKAGE from the npm registry)"

@@ -11,7 +11,9 @@
  * ExecStart binary of the service is what the recipe installs, that the
  * recipe's sed edits still match the files they edit, and that the
  * npm-shrinkwrap.json next to the recipe is the tree's package-lock.json,
- * and that LIC_FILES_CHKSUM names the tree's licence file with its md5.
+ * that LIC_FILES_CHKSUM names the tree's licence file with its md5,
+ * and (check-recipe-node.mjs) that it requires the Node.js package.json
+ * does and refuses the CPUs Node.js cannot run on.
  *
  *   node .ci/check-recipe.mjs [recipe.bb] [--root DIR]
  *
@@ -21,6 +23,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, normalize, posix, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkNodeSupport } from './check-recipe-node.mjs';
 
 const args = process.argv.slice(2);
 const rootIndex = args.indexOf('--root');
@@ -467,10 +470,8 @@ for (const path of expand(lookup(`CONFFILES:${PN}`) ?? lookup('CONFFILES:${PN}')
   else ok(`CONFFILES ${path} is installed`);
 }
 
-// RDEPENDS on nodejs: the daemon is a node script.
-const rdepends = expand(lookup(`RDEPENDS:${PN}`) ?? lookup('RDEPENDS:${PN}') ?? '');
-if (!/\bnodejs\b/.test(rdepends)) fail('RDEPENDS:${PN} lacks nodejs');
-else ok('RDEPENDS:${PN} has nodejs');
+// RDEPENDS on nodejs of a version that runs the gateway, and no build where Node.js cannot run.
+checkNodeSupport({ recipeText, root: ROOT, lookup, expand, ok, fail });
 
 // Files named in do_compile that come from the layer.
 for (const line of functions.get('do_compile') ?? []) {

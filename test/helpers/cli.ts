@@ -2,17 +2,21 @@
  * Starts the built command (`node build/src/main.js`) as a child process, the
  * way systemd or an operator would, for the end-to-end lifecycle and socket
  * activation tests. Readiness is the `LISTENING <url>` line on stdout, never
- * a sleep.
+ * a sleep. The node is GATEWAY_NODE (helpers/gateway-node.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { GATEWAY_NODE, GATEWAY_NODE_OVERRIDE } from './gateway-node.js';
 
 /** build/src/main.js (this file runs from build/test/helpers/). */
 export const MAIN_JS = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 
-/** Upper bound for start-up and for exits; a failure bound, not a wait. */
-const START_TIMEOUT_MS = 30_000;
+/**
+ * Upper bound for start-up and for exits; a failure bound, not a wait. Another node
+ * (BMC_GATEWAY_TEST_NODE) may be emulated: its start takes seconds, not tenths.
+ */
+const START_TIMEOUT_MS = GATEWAY_NODE_OVERRIDE === undefined ? 30_000 : 120_000;
 const KILL_AFTER_MS = 20_000;
 
 export interface Exit {
@@ -53,7 +57,7 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Cli
   for (const name of ['LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES', 'JOURNAL_STREAM', 'NOTIFY_SOCKET']) {
     if (!options.env?.[name]) delete env[name];
   }
-  let command = [...(options.wrapper ?? []), process.execPath, MAIN_JS, ...args];
+  let command = [...(options.wrapper ?? []), GATEWAY_NODE, MAIN_JS, ...args];
   const stdio: Array<'ignore' | 'pipe' | number> = ['ignore', 'pipe', 'pipe'];
   if (options.listenFd !== undefined) {
     // LISTEN_PID must be the pid of the process that reads it. `exec` keeps

@@ -11,8 +11,16 @@
  * The simulated software manager and dump manager share their directories
  * with the gateway: a fresh temporary image dir and dump dir per harness
  * (h.imageDir, h.dumpDir), unless `sim.imageDir` / `sim.dumpDir` name others.
+ *
+ * With BMC_GATEWAY_TEST_NODE set (helpers/gateway-node.ts), the gateway runs
+ * as the CLI in a child process of that node instead (e.g. an ARM build under
+ * qemu-user), with the same flags; the bus and the simulated BMC stay here.
+ * Its log lines are collected from its stderr in the in-process format; only
+ * `gateway.url` and `gateway.certificate` exist, and a test that reaches for
+ * the in-process objects (`gateway.bus`, `gateway.subscriptions`...) fails
+ * saying so.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulatedBmc, type SimOptions, type SimulatedBmc } from '../../fixtures/bmc.js';
@@ -20,6 +28,8 @@ import { startPrivateBus, type PrivateBus } from '../../fixtures/dbus-daemon.js'
 import { loadConfig } from '../../src/config.js';
 import { memoryLogger } from '../../src/log.js';
 import { startGateway, type Gateway } from '../../src/server.js';
+import { startCli } from './cli.js';
+import { GATEWAY_NODE_OVERRIDE } from './gateway-node.js';
 import { type Credentials, HttpClient } from './http-client.js';
 import { TEST_USERS, writeTestUsersFile } from './users.js';
 
@@ -62,7 +72,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     const sim = await startSimulatedBmc({ busAddress: bus.address, transitionMs: 50, ...options.sim, imageDir, dumpDir });
     cleanups.push(() => sim.stop());
     await writeTestUsersFile(join(dir, 'users.json'));
-    const { config } = loadConfig([
+    const flags = [
       '--host', '127.0.0.1', '--port', '0', '--bus-address', bus.address,
       '--tls-cert', join(dir, 'cert.pem'), '--tls-key', join(dir, 'key.pem'),
       '--call-timeout-ms', '1000',
@@ -74,15 +84,64 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       // tested by test/e2e/connections.test.ts and test/e2e/subscribe.test.ts.
       '--max-connections-per-address', '1000', '--ws-max-connections-per-user', '1000',
       ...(options.flags ?? []),
-    ], {});
-    const log = memoryLogger();
-    const gateway = await startGateway(config, log);
+    ];
+    const { gateway, logLines } = GATEWAY_NODE_OVERRIDE === undefined
+      ? await startInProcess(flags)
+      : await startChild(flags, join(dir, 'cert.pem'));
     cleanups.push(() => gateway.close());
     const client = new HttpClient(gateway.url, gateway.certificate, TEST_USERS.root);
     const clientAs = (credentials: Credentials | null) => client.as(credentials);
-    return { bus, sim, gateway, client, clientAs, logLines: log.lines, imageDir, dumpDir, close };
+    return { bus, sim, gateway, client, clientAs, logLines, imageDir, dumpDir, close };
   } catch (err) {
     await close();
+    throw err;
+  }
+}
+
+interface Started {
+  readonly gateway: Gateway;
+  readonly logLines: readonly string[];
+}
+
+async function startInProcess(flags: readonly string[]): Promise<Started> {
+  const { config } = loadConfig(flags, {});
+  const log = memoryLogger();
+  return { gateway: await startGateway(config, log), logLines: log.lines };
+}
+
+/**
+ * The CLI in a child process. `--log-level debug` and JOURNAL_STREAM make its
+ * lines look like memoryLogger's (`<6>...`, every level), so tests that read
+ * h.logLines read the same text either way.
+ */
+async function startChild(flags: readonly string[], certPath: string): Promise<Started> {
+  const cli = startCli([...flags, '--log-level', 'debug'], { env: { JOURNAL_STREAM: '0:0' } });
+  try {
+    const url = await cli.listening;
+    const certificate = await readFile(certPath, 'utf8');
+    const logLines: string[] = [];
+    let taken = 0;
+    const takeLines = () => {
+      const text = cli.stderr();
+      const end = text.lastIndexOf('\n') + 1;
+      if (end > taken) logLines.push(...text.slice(taken, end - 1).split('\n'));
+      taken = Math.max(taken, end);
+    };
+    takeLines();
+    cli.child.stderr?.on('data', takeLines);
+    const inChild = (name: string) => () => {
+      throw new Error(`gateway.${name}: the gateway runs in a child process (BMC_GATEWAY_TEST_NODE); this test needs it in-process`);
+    };
+    const gateway = Object.defineProperties({ url, certificate, close: async () => void (await cli.stop()) }, {
+      server: { get: inChild('server') },
+      bus: { get: inChild('bus') },
+      bmc: { get: inChild('bmc') },
+      auth: { get: inChild('auth') },
+      subscriptions: { get: inChild('subscriptions') },
+    }) as unknown as Gateway;
+    return { gateway, logLines };
+  } catch (err) {
+    await cli.stop();
     throw err;
   }
 }

@@ -3,6 +3,8 @@
  * and the checker catches the mistakes it exists for: a source file that is
  * not in the tree, a missing file:// entry, a sed edit that no longer
  * matches, a stale npm-shrinkwrap.json, a unit listed but not installed.
+ * The recipe states the Node.js it needs (package.json's engines) and
+ * refuses the SoCs Node.js cannot run on, as docs/DEPLOYMENT.md lists them.
  * Also: the shipped config file is one the daemon accepts.
  */
 import { execFile } from 'node:child_process';
@@ -138,4 +140,35 @@ test('the PAM addon: built in do_compile and installed where build/src/auth/pam.
   const broken = await checkEdited((dir) => editRecipe(dir, '--directory native/pam', '--directory native/elsewhere'));
   t.is(broken.code, 1, broken.output);
   t.regex(broken.output, /do_compile does not build native\/pam with node-gyp/);
+test('the recipe requires the Node.js of package.json and refuses the CPUs Node.js cannot run on', async (t) => {
+  const run = await check();
+  t.is(run.code, 0, run.output);
+  const { engines } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } };
+  const minimum = engines.node.replace(/^>=/, '');
+  t.true(run.output.includes(`ok   RDEPENDS:\${PN} has nodejs (>= ${minimum})`), run.output);
+  t.regex(run.output, /ok {3}AST2400 \(arm926ejs\): refused \(ARMv4\/ARMv5/);
+  t.regex(run.output, /ok {3}AST2500 \(arm1176jzs\): refused \(ARMv6 .*BMC_REST_GATEWAY_ALLOW_ARMV6 = "1"/);
+  t.regex(run.output, /ok {3}AST2500, BMC_REST_GATEWAY_ALLOW_ARMV6 = "1" \(arm1176jzs\): accepted/);
+  for (const soc of ['AST2600', 'NPCM7xx', 'AST2700', 'NPCM8xx']) t.regex(run.output, new RegExp(`ok {3}${soc} \\(\\S+\\): accepted`));
+});
+
+test('the checker fails a recipe that would build for ARMv6 without the opt-in', async (t) => {
+  const run = await checkEdited((dir) => editRecipe(dir, "if 'armv6' in overrides and", 'if False and'));
+  t.is(run.code, 1, run.output);
+  t.regex(run.output, /FAIL AST2500 \(arm1176jzs\): accepted; docs\/DEPLOYMENT\.md says refused/);
+});
+
+test('the checker fails a recipe that would build for an AST2600 no more', async (t) => {
+  const run = await checkEdited((dir) => editRecipe(dir, "if d.getVar('TARGET_ARCH') != 'arm':\n        return None", "if d.getVar('TARGET_ARCH') != 'arm':\n        return None\n    if 'neon' in (d.getVar('TUNE_FEATURES') or ''):\n        return 'no NEON please'"));
+  t.is(run.code, 1, run.output);
+  t.regex(run.output, /FAIL AST2600 \(\S+\): refused \(no NEON please\); docs\/DEPLOYMENT\.md says accepted/);
+});
+
+test('the checker fails a Node.js minimum other than package.json\'s, and an unversioned RDEPENDS', async (t) => {
+  const other = await checkEdited((dir) => editRecipe(dir, /BMC_REST_GATEWAY_NODE_MIN = "[^"]*"/, 'BMC_REST_GATEWAY_NODE_MIN = "18.0.0"'));
+  t.is(other.code, 1, other.output);
+  t.regex(other.output, /BMC_REST_GATEWAY_NODE_MIN 18\.0\.0 differs from package\.json engines\.node/);
+  const unversioned = await checkEdited((dir) => editRecipe(dir, 'nodejs (>= ${BMC_REST_GATEWAY_NODE_MIN})', 'nodejs'));
+  t.is(unversioned.code, 1, unversioned.output);
+  t.regex(unversioned.output, /RDEPENDS:\$\{PN\} lacks 'nodejs \(>= \d+\.\d+\.\d+\)'/);
 });

@@ -49,9 +49,16 @@ S = "${UNPACKDIR}/git"
 
 inherit systemd python3native
 
+# The oldest Node.js the gateway runs on: package.json's "engines" (.ci/check-recipe.mjs keeps
+# the two equal), tested on 32-bit ARM under emulation in CI (docs/DEPLOYMENT.md, "Which chips,
+# which Node"). The versioned RDEPENDS makes do_rootfs refuse an older nodejs.
+BMC_REST_GATEWAY_NODE_MIN = "20.11.0"
+# ARMv6 (AST2500) is refused unless set to "1": see bmc_rest_gateway_unsupported below.
+BMC_REST_GATEWAY_ALLOW_ARMV6 ??= "0"
+
 DEPENDS = "nodejs-native libpam"
 RDEPENDS:${PN} += " \
-    nodejs \
+    nodejs (>= ${BMC_REST_GATEWAY_NODE_MIN}) \
     libpam \
     phosphor-mapper \
     pam-plugin-localuser \
@@ -71,6 +78,33 @@ def bmc_rest_gateway_node_arch(d):
     names = {'arm': 'arm', 'aarch64': 'arm64', 'x86_64': 'x64', 'i586': 'ia32', 'i686': 'ia32',
              'powerpc64le': 'ppc64', 'riscv64': 'riscv64'}
     return names.get(arch, arch)
+
+def bmc_rest_gateway_unsupported(d):
+    """Why Node.js (V8) cannot run the gateway on this machine's CPU, or None.
+    V8's ARM ports are ARMv7 and ARMv8, and ARMv6 with VFPv2; meta-oe's nodejs
+    recipe excludes ARMv4/ARMv5 itself. ARMv6 builds of Node.js are
+    "experimental" upstream, with no official binaries, and OpenBMC's AST2500
+    tune (arm1176jzs) declares no VFP: refused unless the integrator opts in."""
+    if d.getVar('TARGET_ARCH') != 'arm':
+        return None
+    overrides = (d.getVar('MACHINEOVERRIDES') or '').split(':')
+    features = (d.getVar('TUNE_FEATURES') or '').split()
+    if 'armv4' in overrides or 'armv5' in overrides:
+        return ('ARMv4/ARMv5 (e.g. the AST2400): V8, and so Node.js, has no port for this CPU; '
+                'see docs/DEPLOYMENT.md, "Which chips, which Node"')
+    if 'armv6' in overrides and d.getVar('BMC_REST_GATEWAY_ALLOW_ARMV6') != '1':
+        fpu = 'with' if 'vfp' in features else 'without'
+        return ('ARMv6 (e.g. the AST2500), tuned %s VFP: Node.js supports ARMv6 only as "experimental" '
+                '(no official builds) and V8 needs ARMv6 with VFPv2. If this core has a VFP and your '
+                'nodejs build runs on it, set BMC_REST_GATEWAY_ALLOW_ARMV6 = "1"; see docs/DEPLOYMENT.md, '
+                '"Which chips, which Node"' % fpu)
+    return None
+
+python __anonymous () {
+    reason = bmc_rest_gateway_unsupported(d)
+    if reason:
+        raise bb.parse.SkipRecipe(reason)
+}
 
 def bmc_rest_gateway_drop_args(d):
     return ' '.join('--drop ' + name for name in (d.getVar('BMC_REST_GATEWAY_DROP') or '').split())

@@ -189,7 +189,11 @@ if (!hasGit) fail('SRC_URI has no git entry for the source');
  */
 function gitPlaceholder(uri) {
   const name = /^\$\{([A-Za-z0-9_]+)\}/.exec(uri)[1];
-  if (!recipeText.includes('bb.parse.SkipRecipe(') || !recipeText.includes(`'${name}'`)) {
+  // The skip must be the one that names the variable: the recipe has other python blocks that skip
+  // (unsupported CPUs), which do not guard the placeholder.
+  const guards = [...recipeText.matchAll(/^python[^\n]*\{\n([\s\S]*?)^\}/gm)]
+    .some(([, body]) => body.includes('bb.parse.SkipRecipe(') && body.includes(`'${name}'`));
+  if (!guards) {
     fail(`SRC_URI ${uri}: ${name} is empty and the recipe does not skip itself until it is set`);
     return false;
   }

@@ -140,6 +140,8 @@ test('the PAM addon: built in do_compile and installed where build/src/auth/pam.
   const broken = await checkEdited((dir) => editRecipe(dir, '--directory native/pam', '--directory native/elsewhere'));
   t.is(broken.code, 1, broken.output);
   t.regex(broken.output, /do_compile does not build native\/pam with node-gyp/);
+});
+
 test('the recipe requires the Node.js of package.json and refuses the CPUs Node.js cannot run on', async (t) => {
   const run = await check();
   t.is(run.code, 0, run.output);

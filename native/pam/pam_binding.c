@@ -1,19 +1,26 @@
 /*
  * The gateway's PAM binding (Node-API, C): one PAM transaction per call,
  * run on libuv's thread pool, as bmcweb runs it: pam_start, pam_set_item
- * (PAM_RHOST), the steps asked for (pam_authenticate, pam_acct_mgmt), pam_end.
+ * (PAM_RHOST), the steps asked for (pam_authenticate, pam_acct_mgmt, or
+ * pam_chauthtok for a password change), pam_end.
  *
  *   transaction({ service, user, remoteHost, answers: [{ prompt, value }], steps: ['authenticate', 'acct_mgmt'] })
+ *   transaction({ ..., answers: [{ prompt: 'New password', value }, ...], steps: ['chauthtok'] })
  *     -> Promise<{ ok, code, step, message, unansweredPrompt?, messages: [{ style, text }] }>
  *
  * The conversation answers prompts by their text: a prompt (echo on or off)
  * gets the value of the first answer whose `prompt` it starts with
- * ("Password" answers "Password: "); any other prompt fails the
- * conversation (PAM_CONV_ERR) and is reported as `unansweredPrompt`, so a
- * value never reaches a prompt it was not meant for. Error and info
- * messages (a password quality module's reasons) are collected in
- * `messages`. The result names PAM's return code (`PAM_AUTH_ERR`,
- * `PAM_NEW_AUTHTOK_REQD`, ...) and the step that returned it.
+ * ("Password" answers "Password: ", "Verification code" a one-time code
+ * module's "Verification code: "); any other prompt fails the conversation
+ * (PAM_CONV_ERR) and is reported as `unansweredPrompt`, so a value never
+ * reaches a prompt it was not meant for. Error and info messages (a
+ * password quality module's reasons, pam_faillock's "account is locked")
+ * are collected in `messages`. The result names PAM's return code
+ * (`PAM_AUTH_ERR`, `PAM_NEW_AUTHTOK_REQD` for an expired password, ...) and
+ * the step that returned it.
+ *
+ * No step runs with PAM_SILENT: the modules' messages are what tells a
+ * client why a new password was refused.
  *
  * Secrets are copied into memory this file owns and wiped before it is
  * freed. No JavaScript runs on the worker thread.
@@ -31,9 +38,9 @@
 #define MAX_TEXT 512
 #define MAX_NAME 256
 
-typedef enum { STEP_AUTHENTICATE, STEP_ACCT_MGMT } step_t;
+typedef enum { STEP_AUTHENTICATE, STEP_ACCT_MGMT, STEP_CHAUTHTOK } step_t;
 
-static const char *const STEP_NAMES[] = { "authenticate", "acct_mgmt" };
+static const char *const STEP_NAMES[] = { "authenticate", "acct_mgmt", "chauthtok" };
 
 typedef struct {
   char *prompt;
@@ -178,8 +185,11 @@ static void execute(napi_env env, void *data) {
   code = pam_set_item(handle, PAM_RHOST, job->remote_host);
   if (code != PAM_SUCCESS) job->failed_step = "start";
   for (size_t i = 0; code == PAM_SUCCESS && i < job->step_count; i++) {
-    code = job->steps[i] == STEP_AUTHENTICATE ? pam_authenticate(handle, PAM_DISALLOW_NULL_AUTHTOK)
-                                              : pam_acct_mgmt(handle, PAM_DISALLOW_NULL_AUTHTOK);
+    switch (job->steps[i]) {
+      case STEP_AUTHENTICATE: code = pam_authenticate(handle, PAM_DISALLOW_NULL_AUTHTOK); break;
+      case STEP_ACCT_MGMT: code = pam_acct_mgmt(handle, PAM_DISALLOW_NULL_AUTHTOK); break;
+      case STEP_CHAUTHTOK: code = pam_chauthtok(handle, 0); break;
+    }
     if (code != PAM_SUCCESS) job->failed_step = STEP_NAMES[job->steps[i]];
   }
   job->code = code;
@@ -326,9 +336,10 @@ static bool read_job(napi_env env, napi_value options, job_t *job) {
     if (name == NULL) return false;
     if (strcmp(name, "authenticate") == 0) job->steps[i] = STEP_AUTHENTICATE;
     else if (strcmp(name, "acct_mgmt") == 0) job->steps[i] = STEP_ACCT_MGMT;
+    else if (strcmp(name, "chauthtok") == 0) job->steps[i] = STEP_CHAUTHTOK;
     else {
       free(name);
-      napi_throw_type_error(env, NULL, "steps: expected 'authenticate' or 'acct_mgmt'");
+      napi_throw_type_error(env, NULL, "steps: expected 'authenticate', 'acct_mgmt' or 'chauthtok'");
       return false;
     }
     free(name);

@@ -2,23 +2,26 @@
 /**
  * `npm run users -- <command>`: maintain a users file for the users-file backend.
  *
- *   set <file> <user> <role>   add or change a user (password from stdin)
+ *   set <file> <user> <role>   add or change a user (password from stdin; clears an expiry and failures)
+ *   expire <file> <user>       the password must be changed at the next login (as chage -d 0)
  *   delete <file> <user>       remove a user
  *   hash                       print the scrypt hash of a password from stdin
  *
  * The password is read from standard input: prompted without echo on a
  * terminal, else the first line (`printf '%s\n' "$PW" | npm run users ...`),
  * never from the command line, where `ps` and shell history would keep it.
- * The file is replaced atomically and written with mode 0600.
+ * The file is replaced atomically and written with mode 0600; what the
+ * command does not change (account policy, code secrets) is kept.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { plausiblePassword, plausibleUser } from './credentials.js';
 import type { Role } from './guard.js';
 import { hashPassword } from './passwords.js';
 import { ROLES } from './policy.js';
-import { parseUsers } from './users-file.js';
+import { type UsersFileJson, parseUsersFile, writeUsersFileAtomically } from './users-file.js';
 
 const USAGE = `usage: npm run users -- set <file> <user> <role>
+       npm run users -- expire <file> <user>
        npm run users -- delete <file> <user>
        npm run users -- hash
 roles: ${ROLES.join(', ')}; the password is read from standard input`;
@@ -30,41 +33,45 @@ async function main(argv: string[]): Promise<void> {
   } else if (command === 'set' && file && user && role && argv.length === 4) {
     if (!plausibleUser(user)) throw new Error(`not a usable user name: '${user}'`);
     if (!ROLES.includes(role as Role)) throw new Error(`unknown role '${role}' (${ROLES.join(', ')})`);
-    const users = await readUsers(file);
-    users[user] = { password: await hashPassword(await readPassword()), role };
-    await writeUsers(file, users);
+    const json = await readUsers(file);
+    const { passwordExpired: _expired, failures: _failures, ...kept } = (json.users[user] ?? {}) as Record<string, unknown>;
+    json.users[user] = { ...kept, password: await hashPassword(await readPassword()), role };
+    await writeUsers(file, json);
     process.stdout.write(`${file}: set ${user} (${role})\n`);
+  } else if (command === 'expire' && file && user && argv.length === 3) {
+    const json = await readUsers(file);
+    const entry = json.users[user];
+    if (typeof entry !== 'object' || entry === null) throw new Error(`${file}: no user '${user}'`);
+    json.users[user] = { ...entry, passwordExpired: true };
+    await writeUsers(file, json);
+    process.stdout.write(`${file}: the password of ${user} must be changed at the next login\n`);
   } else if (command === 'delete' && file && user && argv.length === 3) {
-    const users = await readUsers(file);
-    if (!Object.hasOwn(users, user)) throw new Error(`${file}: no user '${user}'`);
-    delete users[user];
-    await writeUsers(file, users);
+    const json = await readUsers(file);
+    if (!Object.hasOwn(json.users, user)) throw new Error(`${file}: no user '${user}'`);
+    delete json.users[user];
+    await writeUsers(file, json);
     process.stdout.write(`${file}: deleted ${user}\n`);
   } else {
     throw new Error(USAGE);
   }
 }
 
-type UsersJson = Record<string, { password: string; role: string }>;
-
-async function readUsers(file: string): Promise<UsersJson> {
+async function readUsers(file: string): Promise<UsersFileJson> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { users: {} };
     throw err;
   }
-  const json = JSON.parse(text) as unknown;
-  parseUsers(json); // refuse to rewrite a file that is already broken
-  return { ...(json as { users: UsersJson }).users };
+  const json = JSON.parse(text) as UsersFileJson;
+  parseUsersFile(json); // refuse to rewrite a file that is already broken
+  return json;
 }
 
-async function writeUsers(file: string, users: UsersJson): Promise<void> {
-  const sorted = Object.fromEntries(Object.entries(users).sort(([a], [b]) => a.localeCompare(b)));
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, JSON.stringify({ users: sorted }, null, 2) + '\n', { mode: 0o600 });
-  await rename(temporary, file);
+async function writeUsers(file: string, json: UsersFileJson): Promise<void> {
+  json.users = Object.fromEntries(Object.entries(json.users).sort(([a], [b]) => a.localeCompare(b)));
+  await writeUsersFileAtomically(file, json);
 }
 
 async function readPassword(): Promise<string> {

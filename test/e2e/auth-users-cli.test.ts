@@ -30,13 +30,13 @@ test('set, change, delete; the password comes from stdin and never from argv', a
   t.is((await stat(file)).mode & 0o777, 0o600);
   t.false((await readFile(file, 'utf8')).includes('first-pw'));
   let loaded = await UsersFile.load(file);
-  t.true(await loaded.verify('alice', 'first-pw'));
+  t.is(await loaded.verify({ user: 'alice', password: 'first-pw', remoteAddress: '::1' }), 'ok');
   t.is(loaded.roleOf('alice'), 'priv-operator');
   t.is((await users(['set', file, 'alice', 'priv-admin'], 'second-pw\n')).code, 0);
   t.is((await users(['delete', file, 'bob'], '')).code, 0);
   loaded = await UsersFile.load(file);
-  t.true(await loaded.verify('alice', 'second-pw'));
-  t.false(await loaded.verify('alice', 'first-pw'));
+  t.is(await loaded.verify({ user: 'alice', password: 'second-pw', remoteAddress: '::1' }), 'ok');
+  t.is(await loaded.verify({ user: 'alice', password: 'first-pw', remoteAddress: '::1' }), 'refused');
   t.is(loaded.roleOf('alice'), 'priv-admin');
   t.is(loaded.roleOf('bob'), undefined);
 });

@@ -68,9 +68,11 @@ RDEPENDS:${PN} += " \
 # TCP port of bmc-rest-gateway.socket. bmcweb also listens on 443: keep 443
 # only in an image without bmcweb (yocto/README.md, "Beside or instead of bmcweb").
 BMC_REST_GATEWAY_PORT ?= "443"
-# Optional runtime dependencies left out of the image (dbus-next's usocket:
-# native fd passing the gateway never uses, ~100 packages of build tooling).
-BMC_REST_GATEWAY_DROP ?= "usocket"
+# Optional runtime dependencies left out of the image: dbus-next's usocket
+# (native fd passing the gateway never uses, ~100 packages of build tooling),
+# and otpauth (one-time codes of the users-file backend; on the BMC, PAM's
+# google-authenticator module checks them).
+BMC_REST_GATEWAY_DROP ?= "usocket otpauth"
 
 def bmc_rest_gateway_node_arch(d):
     """node-gyp's name for the target CPU."""

@@ -16,7 +16,8 @@ import { HttpDrain } from './http/drain.js';
 import { CONNECTIONS_CHECKING_INTERVAL_MS, ConnectionGuard, descriptorsNeeded, openFileLimit } from './http/connections.js';
 import { loadOrCreateCertificate } from './tls.js';
 import { TLS_POLICY } from './tls-policy.js';
-import { writeHandlers } from './http/handlers/write.js';
+import { createWriteHandlers } from './http/handlers/write.js';
+import { setPasswordHandler, setPasswordTarget } from './http/handlers/set-password.js';
 import { SubscribeService } from './ws/service.js';
 
 export interface Gateway {
@@ -56,6 +57,8 @@ export async function startGateway(config: Config, log: Logger, options: StartOp
     await bus.close();
     throw err;
   }
+  const setPassword = setPasswordHandler({ passwords: auth.passwords, guard: auth.guard });
+  const writeHandlers = createWriteHandlers((route) => (setPasswordTarget(route) !== undefined ? setPassword : undefined));
   const app = createApp({ config, bmc, log, writeHandlers, auth });
   let server: Server;
   let certificate: string | undefined;

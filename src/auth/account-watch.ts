@@ -9,14 +9,17 @@
  * - fewer privileges than a session or connection had (demoted): those end
  *   ("privileges reduced");
  * - a watched connection whose action the policy no longer allows for the
- *   new role ends ("no longer allowed").
+ *   new role ends ("no longer allowed"), or for an account that may now only
+ *   configure itself ("password expired", "one-time code secret required").
+ * A password changed through the gateway ends the user's connections opened
+ * with HTTP Basic (`revokeBasic`: they authenticated with the old one).
  * A promotion ends nothing. A failed lookup (the user manager restarting)
  * ends nothing either: requests answer 503 until it is back.
  */
 import type { Logger } from '../log.js';
 import type { GuardedAction, Principal, Role } from './guard.js';
 import type { Decision } from './policy.js';
-import { type Account, type AccountsChanged, ROLE_RANK, type RoleSource } from './roles.js';
+import { type Account, type AccountsChanged, ROLE_RANK, type RoleSource, selfOnlyOf } from './roles.js';
 import type { SessionStore } from './sessions.js';
 
 /** Something open on behalf of a principal (a websocket), and how to end it. */
@@ -51,6 +54,13 @@ export class AccountWatch {
     this.#unsubscribe();
   }
 
+  /** Revokes every watched connection of `user` opened with HTTP Basic. */
+  revokeBasic(user: string, reason: string): void {
+    for (const watched of [...(this.#watched.get(user) ?? [])]) {
+      if (watched.principal.via === 'basic') watched.revoke(reason);
+    }
+  }
+
   /** Calls `revoke` once the account behind `principal` may no longer do `action`; returns the cancel. */
   watch(principal: Principal, action: GuardedAction, revoke: (reason: string) => void): () => void {
     let set = this.#watched.get(principal.user);
@@ -81,7 +91,11 @@ export class AccountWatch {
     const ends = (had: Role | undefined, action?: GuardedAction): string | undefined => {
       if (account.role === 'priv-noaccess') return account.reason ?? 'no privileges';
       if (had !== undefined && ROLE_RANK[account.role] < ROLE_RANK[had]) return 'privileges reduced';
-      if (action && this.#deps.decide({ user, role: account.role, via: 'basic' }, action) !== 'allow') return 'no longer allowed';
+      if (!action) return undefined;
+      const selfOnly = selfOnlyOf(account);
+      if (this.#deps.decide({ user, role: account.role, via: 'basic', ...(selfOnly ? { selfOnly } : {}) }, action) === 'allow') return undefined;
+      if (selfOnly === 'password-change-required') return 'password expired';
+      return selfOnly === 'secret-key-required' ? 'one-time code secret required' : 'no longer allowed';
       return undefined;
     };
     let closed = 0;

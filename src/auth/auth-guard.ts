@@ -10,21 +10,37 @@
  * Authorisation follows the account while connections are open: the
  * guard's AccountWatch (account-watch.ts) ends sessions and revokes what was
  * registered with `watchAccount` (websockets) when an account changes.
+ *
+ * Accounts as the BMC manages them: an expired password (PAM's
+ * PAM_NEW_AUTHTOK_REQD, or the user manager's UserPasswordExpired) and a
+ * one-time code secret still to set up (TOTPSecretkeyRequired) let the user
+ * in restricted to configuring itself (Principal.selfOnly, the policy's
+ * `configureSelf` rules), as bmcweb's ConfigureSelf-only sessions; a login
+ * may carry a one-time code; a locked account is refused saying so.
  */
 import type { IncomingMessage } from 'node:http';
 import basicAuth from 'basic-auth';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { ACCOUNT_LOCKED, CODE_REQUIRED_BASIC, CODE_REQUIRED_LOGIN, forbiddenFor, selfOnlyNotice } from './account-notices.js';
 import { type CookieNames, sessionToken } from './cookies.js';
-import { type CredentialChecker, MAX_USER_LENGTH, plausiblePassword, plausibleUser } from './credentials.js';
+import { type CheckResult, type CredentialChecker, MAX_USER_LENGTH, ONE_TIME_CODE, plausiblePassword, plausibleUser } from './credentials.js';
 import { AccountWatch } from './account-watch.js';
 import { CheckQueue, QueueFull } from './check-queue.js';
 import { csrfVerdict } from './csrf.js';
 import type { GuardedAction, Principal, RequestGuard } from './guard.js';
 import { type Decision, type Policy, decide } from './policy.js';
 import type { LoginThrottle } from './rate-limit.js';
-import type { RoleSource } from './roles.js';
+import { type Account, type RoleSource, selfOnlyOf } from './roles.js';
 import type { Session, SessionStore } from './sessions.js';
+
+/** What a login presents (`POST /login` bodies, HTTP Basic). */
+export interface LoginRequest {
+  readonly user: string;
+  readonly password: string;
+  /** A one-time code: bmcweb's `token`, or the third element of `{"data": [user, password, code]}`. */
+  readonly code?: string;
+}
 
 export interface AuthGuardDeps {
   readonly sessions: SessionStore;
@@ -73,7 +89,7 @@ export class AuthGuard implements RequestGuard {
   async check(req: IncomingMessage, action: GuardedAction): Promise<Principal> {
     const principal = await this.authenticate(req);
     // 'pending' needs an interface/member hook, which only the D-Bus write routes have.
-    if (this.decide(principal, action) !== 'allow') throw forbidden();
+    if (this.decide(principal, action) !== 'allow') throw forbiddenFor(principal);
     return principal;
   }
 
@@ -86,7 +102,7 @@ export class AuthGuard implements RequestGuard {
   }
 
   decide(principal: Principal, action: GuardedAction): Decision {
-    return decide(this.#deps.policy, principal.role, action);
+    return decide(this.#deps.policy, principal, action);
   }
 
   /** Throws 401 (no or bad credentials), 403 (CSRF), 429 (throttled); resolves with the principal. */
@@ -95,6 +111,7 @@ export class AuthGuard implements RequestGuard {
     let user: string;
     let via: Principal['via'];
     let session: Session | undefined;
+    let passwordExpired = false;
     if (token !== undefined) {
       // A client that sends X-Auth-Token is a token client, whatever cookies it also sends.
       session = this.#deps.sessions.lookup(token);
@@ -102,7 +119,10 @@ export class AuthGuard implements RequestGuard {
       ({ user } = session);
       via = 'token';
     } else if (basic !== undefined) {
-      await this.#checkPassword(basic.name, basic.pass, clientAddress(req), () => loginRequired(req, 'Invalid username or password'));
+      // As bmcweb: an expired password over Basic is a request that may only change it.
+      const result = await this.#checkPassword({ user: basic.name, password: basic.pass }, clientAddress(req), 'basic',
+        () => loginRequired(req, 'Invalid username or password'));
+      passwordExpired = result === 'password-expired';
       user = basic.name;
       via = 'basic';
     } else {
@@ -113,19 +133,47 @@ export class AuthGuard implements RequestGuard {
     }
     const verdict = this.#csrf(req, via, session);
     if (!verdict.pass) throw new CrossSiteRefusal(verdict.reason, user);
-    const { role } = await this.#deps.roles.account(user);
-    if (session) session.role = role;
+    const account = await this.#deps.roles.account(user);
+    if (session) session.role = account.role;
+    const selfOnly = selfOnlyOf(account, passwordExpired || session?.passwordChangeRequired === true);
     return {
-      user, role, via,
+      user, role: account.role, via,
       ...(verdict.acceptProtocol !== undefined ? { acceptProtocol: verdict.acceptProtocol } : {}),
       ...(session ? { sessionToken: session.token } : {}),
+      ...(selfOnly !== undefined ? { selfOnly } : {}),
     };
   }
 
-  /** `POST /login`: a new session, or 401/429. */
-  async login(user: string, password: string, address: string): Promise<Session> {
-    await this.#checkPassword(user, password, address, () => new GatewayError(401, 'Invalid username or password'));
-    return this.#deps.sessions.create(user);
+  /**
+   * `POST /login`: a new session, or 401/429. `notice` is what the account must do first (an
+   * expired password, a secret key to set up), for the answer's `extendedMessage`.
+   */
+  async login(attempt: LoginRequest, address: string): Promise<{ session: Session; notice?: string }> {
+    const result = await this.#checkPassword(attempt, address, 'login', () => new GatewayError(401, 'Invalid username or password'));
+    const session = this.#deps.sessions.create(attempt.user, { passwordChangeRequired: result === 'password-expired' });
+    let account: Account | undefined;
+    try {
+      account = await this.#deps.roles.account(attempt.user);
+    } catch {
+      // The user manager is away: the first request will say so (503); the login itself stands.
+    }
+    const selfOnly = selfOnlyOf(account, session.passwordChangeRequired);
+    return { session, ...(selfOnly !== undefined ? { notice: selfOnlyNotice(selfOnly, attempt.user) } : {}) };
+  }
+
+  /**
+   * A password was changed through the gateway (SetPassword): the account's other sessions end
+   * (they were opened with the old password, as bmcweb ends them), so do its websockets opened
+   * with HTTP Basic; the session that changed its own password keeps going, no longer restricted.
+   */
+  passwordChanged(user: string, changedBy: Principal): void {
+    const keep = changedBy.user === user ? changedBy.sessionToken : undefined;
+    for (const session of this.#deps.sessions.sessionsOf(user)) {
+      if (session.token === keep) session.passwordChangeRequired = false;
+      else this.#deps.sessions.end(session.token, 'password-changed');
+    }
+    this.#accounts.revokeBasic(user, 'password changed');
+    this.#deps.roles.refresh(user);
   }
 
   /**
@@ -163,25 +211,28 @@ export class AuthGuard implements RequestGuard {
   /**
    * The password check, throttled (rate-limit.ts): a refused address is 429 at once and again
    * when its turn comes; a user with recent failures waits before the check (a timer, holding no
-   * slot); the check itself waits for a slot in the queue. Throws `fail()` when the password is
-   * wrong, 503 when the backend is broken or too many checks wait.
+   * slot); the check itself waits for a slot in the queue. Resolves with 'ok' or
+   * 'password-expired'; throws `fail()` for a wrong password, 401 saying so for a missing code or
+   * a locked account, 503 when the backend is broken or too many checks wait.
    */
-  async #checkPassword(user: string, password: string, address: string, fail: () => GatewayError): Promise<void> {
+  async #checkPassword(attempt: LoginRequest, address: string, via: 'login' | 'basic', fail: () => GatewayError):
+    Promise<'ok' | 'password-expired'> {
+    const { user, password, code } = attempt;
     const throttle = this.#deps.throttle;
     const key = user.length <= MAX_USER_LENGTH ? user : user.slice(0, MAX_USER_LENGTH);
     refuseThrottled(throttle.addressRetryAfterSeconds(address));
-    if (!plausibleUser(user) || !plausiblePassword(password)) {
+    if (!plausibleUser(user) || !plausiblePassword(password) || (code !== undefined && !ONE_TIME_CODE.test(code))) {
       throttle.failed(key, address);
       throw fail();
     }
     const delayMs = throttle.userDelayMs(key);
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-    let ok: boolean;
+    let result: CheckResult;
     try {
-      ok = await this.#checks.run(() => throttle.addressFailures(address), () => {
+      result = await this.#checks.run(() => throttle.addressFailures(address), () => {
         // The address may have failed enough while this check waited.
         refuseThrottled(throttle.addressRetryAfterSeconds(address));
-        return this.#deps.credentials.verify(user, password, address);
+        return this.#deps.credentials.verify({ user, password, remoteAddress: address, ...(code !== undefined ? { code } : {}) });
       });
     } catch (err) {
       if (err instanceof GatewayError) throw err;
@@ -191,9 +242,26 @@ export class AuthGuard implements RequestGuard {
       this.#deps.log.error(`password check failed: ${err instanceof Error ? err.message : String(err)}`);
       throw new GatewayError(503, 'Password checks are not available now', { cause: err });
     }
-    if (!ok) {
-      throttle.failed(key, address);
-      throw fail();
+    if (result === 'ok' || result === 'password-expired') return result;
+    throttle.failed(key, address);
+    const refusal = fail();
+    if (result === 'code-required') {
+      throw new GatewayError(401, via === 'basic' ? CODE_REQUIRED_BASIC : CODE_REQUIRED_LOGIN, { headers: refusal.headers });
+    }
+    if (result === 'locked' || await this.#lockedNow(user)) throw new GatewayError(401, ACCOUNT_LOCKED, { headers: refusal.headers });
+    throw refusal;
+  }
+
+  /**
+   * Whether the user manager says the account is locked now (pam_faillock locked it: the
+   * gateway's own throttle never does). Asked only after a refusal, fresh: the lock state is
+   * never signalled. Any lookup failure: not known to be locked.
+   */
+  async #lockedNow(user: string): Promise<boolean> {
+    try {
+      return (await this.#deps.roles.account(user, { fresh: true })).locked === true;
+    } catch {
+      return false;
     }
   }
 }
@@ -213,10 +281,6 @@ export class CrossSiteRefusal extends GatewayError {
   constructor(reason: string, readonly user: string) {
     super(403, `Cross-site request refused: ${reason}`);
   }
-}
-
-export function forbidden(): GatewayError {
-  return new GatewayError(403, 'Insufficient privileges');
 }
 
 /**

@@ -8,6 +8,13 @@ import type { IncomingMessage } from 'node:http';
 /** OpenBMC's privilege roles (xyz.openbmc_project.User.Manager AllPrivileges). */
 export type Role = 'priv-admin' | 'priv-operator' | 'priv-user' | 'priv-noaccess';
 
+/**
+ * Why a principal may only configure itself (bmcweb's "ConfigureSelf-only"
+ * session): its password has expired and must be changed, or one-time codes
+ * are on and its secret key must be set up first.
+ */
+export type SelfOnlyReason = 'password-change-required' | 'secret-key-required';
+
 export interface Principal {
   readonly user: string;
   readonly role: Role;
@@ -24,6 +31,8 @@ export interface Principal {
    * X-Auth-Token): a websocket lives only as long as its session.
    */
   readonly sessionToken?: string;
+  /** Set when the principal may do nothing but configure itself (policy rules marked `configureSelf`). */
+  readonly selfOnly?: SelfOnlyReason;
 }
 
 /** What a request wants to do, in the policy's vocabulary. */

@@ -9,15 +9,21 @@
  *   request path of other routes (`/subscribe`, `/upload/image`). `*` matches
  *   within one path element, a `**` element matches any number of elements
  *   (also none): `/**` is everything, `/xyz/**` is `/xyz` and all below it;
+ *   a `{user}` element matches only the requesting user's own name
+ *   (`/xyz/openbmc_project/user/{user}`: your own account object);
  * - `except` (optional): path patterns, as `path`, that the rule does not
  *   grant although `path` matches them (`/**` except `/download/**`);
  * - `interface`, `member` (optional): the D-Bus interface and the property,
  *   method or `Delete` a write or call touches; `*` matches any characters.
  *   Only writes, calls and deletes can be matched on them (they are known
- *   after introspection); a rule with them never grants a read.
+ *   after introspection); a rule with them never grants a read;
+ * - `configureSelf` (optional): the rule also grants its roles to a principal
+ *   that may only configure itself, bmcweb's "ConfigureSelf-only" session
+ *   (an expired password to change, a one-time code secret to set up); no
+ *   other rule grants such a principal anything.
  * There are no deny rules: a request no rule grants is refused (403).
  */
-import type { GuardedAction, Role } from './guard.js';
+import type { GuardedAction, Role, SelfOnlyReason } from './guard.js';
 
 export const ROLES: readonly Role[] = ['priv-admin', 'priv-operator', 'priv-user', 'priv-noaccess'];
 
@@ -28,14 +34,30 @@ export interface PolicyRule {
   readonly interface?: string;
   readonly member?: string;
   readonly roles: readonly Role[];
+  readonly configureSelf?: boolean;
   /** Free text, ignored: why the rule exists. */
   readonly comment?: string;
 }
 
+/** Who asks, as the policy sees it (a Principal is one). */
+export interface PolicySubject {
+  readonly role: Role;
+  /** For `{user}` path elements. */
+  readonly user?: string;
+  /** Set when the principal may only configure itself: only `configureSelf` rules apply. */
+  readonly selfOnly?: SelfOnlyReason;
+}
+
+/** A path pattern; `{user}` elements are capture groups that must all equal the user. */
+interface PathPattern {
+  readonly regex: RegExp;
+  readonly hasUser: boolean;
+}
+
 interface CompiledRule {
   readonly rule: PolicyRule;
-  readonly path: RegExp;
-  readonly except: readonly RegExp[];
+  readonly path: PathPattern;
+  readonly except: readonly PathPattern[];
   readonly interfaceName?: RegExp;
   readonly member?: RegExp;
 }
@@ -52,6 +74,12 @@ export type Decision = 'allow' | 'deny' | 'pending';
 
 const READ = ['GET', 'HEAD', 'OPTIONS'];
 const PROPERTY_WRITE = ['PUT', 'PATCH'];
+
+/** The path element that matches the requesting user's own name. */
+const USER_ELEMENT = '{user}';
+const SELF_SERVICE: readonly Role[] = ['priv-admin', 'priv-operator', 'priv-user'];
+const USER_OBJECT = '/xyz/openbmc_project/user/{user}';
+const TOTP = 'xyz.openbmc_project.User.TOTPAuthenticator';
 
 /** The built-in policy (config/policy.json is a copy, for editing). */
 export const DEFAULT_RULES: readonly PolicyRule[] = [
@@ -73,6 +101,17 @@ export const DEFAULT_RULES: readonly PolicyRule[] = [
   { comment: 'Operators: mark log entries resolved (deleting entries stays with administrators).',
     methods: PROPERTY_WRITE, path: '/xyz/openbmc_project/logging/entry/*',
     interface: 'xyz.openbmc_project.Logging.Entry', member: 'Resolved', roles: ['priv-operator'] },
+  { comment: 'Every user: reading their own account object, also while they may only configure themselves.',
+    methods: READ, path: USER_OBJECT, roles: SELF_SERVICE, configureSelf: true },
+  { comment: 'Every user: their own password (SetPassword, carried out by the gateway through PAM), also when it has expired. '
+      + 'Administrators change anybody\'s through the rule for writes.',
+    methods: ['POST'], path: USER_OBJECT, interface: 'xyz.openbmc_project.User.Password', member: 'SetPassword',
+    roles: SELF_SERVICE, configureSelf: true },
+  { comment: 'Every user: setting up their own one-time code secret (CreateSecretKey, then VerifyOTP with a code), '
+      + 'also while that is required before anything else.',
+    methods: ['POST'], path: USER_OBJECT, interface: TOTP, member: 'CreateSecretKey', roles: SELF_SERVICE, configureSelf: true },
+  { comment: 'Every user: confirming their own one-time code secret with a code.',
+    methods: ['POST'], path: USER_OBJECT, interface: TOTP, member: 'VerifyOTP', roles: SELF_SERVICE, configureSelf: true },
 ];
 
 export class PolicyError extends Error {
@@ -100,16 +139,21 @@ export function parsePolicy(json: unknown): Policy {
     const where = `rules[${index}]`;
     if (!isObject(raw)) throw new PolicyError(`${where}: expected an object`);
     for (const key of Object.keys(raw)) {
-      if (!['methods', 'path', 'except', 'interface', 'member', 'roles', 'comment'].includes(key)) {
+      if (!['methods', 'path', 'except', 'interface', 'member', 'roles', 'configureSelf', 'comment'].includes(key)) {
         throw new PolicyError(`${where}: unknown field '${key}'`);
       }
     }
     const methods = stringList(raw.methods, `${where}.methods`).map((m) => m.toUpperCase());
     const roles = stringList(raw.roles, `${where}.roles`);
     for (const role of roles) if (!ROLES.includes(role as Role)) throw new PolicyError(`${where}.roles: unknown role '${role}'`);
-    if (typeof raw.path !== 'string' || !raw.path.startsWith('/')) throw new PolicyError(`${where}.path: expected a string starting with /`);
-    if (raw.except !== undefined && !stringList(raw.except, `${where}.except`).every((path) => path.startsWith('/'))) {
-      throw new PolicyError(`${where}.except: expected paths starting with /`);
+    if (typeof raw.path !== 'string' || !validPath(raw.path)) {
+      throw new PolicyError(`${where}.path: expected a string starting with /, braces only as a whole {user} element`);
+    }
+    if (raw.except !== undefined && !stringList(raw.except, `${where}.except`).every(validPath)) {
+      throw new PolicyError(`${where}.except: expected paths starting with /, braces only as a whole {user} element`);
+    }
+    if (raw.configureSelf !== undefined && typeof raw.configureSelf !== 'boolean') {
+      throw new PolicyError(`${where}.configureSelf: expected true or false`);
     }
     for (const key of ['interface', 'member', 'comment'] as const) {
       if (raw[key] !== undefined && (typeof raw[key] !== 'string' || raw[key] === '')) {
@@ -121,14 +165,15 @@ export function parsePolicy(json: unknown): Policy {
   return compilePolicy(rules);
 }
 
-export function decide(policy: Policy, role: Role, action: GuardedAction): Decision {
+export function decide(policy: Policy, subject: PolicySubject, action: GuardedAction): Decision {
   const method = action.method.toUpperCase();
   const target = matchTarget(action.objectPath ?? action.path);
   let pending = false;
   for (const { rule, path, except, interfaceName, member } of policy.rules) {
-    if (!rule.roles.includes(role)) continue;
+    if (!rule.roles.includes(subject.role)) continue;
+    if (subject.selfOnly !== undefined && rule.configureSelf !== true) continue;
     if (!rule.methods.includes('*') && !rule.methods.includes(method)) continue;
-    if (!path.test(target) || except.some((pattern) => pattern.test(target))) continue;
+    if (!matches(path, target, subject.user) || except.some((pattern) => matches(pattern, target, subject.user))) continue;
     if ((interfaceName && action.interfaceName === undefined) || (member && action.member === undefined)) {
       pending = true;
       continue;
@@ -147,12 +192,27 @@ function matchTarget(path: string): string {
   return trimmed === '/' ? '' : trimmed;
 }
 
-function pathPattern(pattern: string): RegExp {
+function validPath(path: string): boolean {
+  return path.startsWith('/') && path.split('/').every((element) => element === USER_ELEMENT || !/[{}]/.test(element));
+}
+
+function pathPattern(pattern: string): PathPattern {
   const elements = matchTarget(pattern).split('/').slice(1);
   const source = elements
-    .map((element) => (element === '**' ? '(?:/[^/]+)*' : '/' + escape(element).replace(/\\\*/g, '[^/]*')))
+    .map((element) => {
+      if (element === '**') return '(?:/[^/]+)*';
+      if (element === USER_ELEMENT) return '/([^/]+)';
+      return '/' + escape(element).replace(/\\\*/g, '[^/]*');
+    })
     .join('');
-  return new RegExp(`^${source}$`);
+  return { regex: new RegExp(`^${source}$`), hasUser: elements.includes(USER_ELEMENT) };
+}
+
+/** The path matches, and each `{user}` element is the subject's own name. */
+function matches(pattern: PathPattern, target: string, user: string | undefined): boolean {
+  const match = pattern.regex.exec(target);
+  if (!match) return false;
+  return !pattern.hasUser || (user !== undefined && match.slice(1).every((element) => element === user));
 }
 
 function namePattern(pattern: string): RegExp {

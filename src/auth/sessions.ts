@@ -30,10 +30,12 @@ export interface Session {
   lastUsedAt: number;
   /** The role the session's latest request had (undefined until its first request). */
   role?: Role;
+  /** PAM said the password has expired: the session may only change it, until it is changed. */
+  passwordChangeRequired: boolean;
 }
 
 /** Why a session ended other than by logout. */
-export type EndReason = 'idle' | 'user-cap' | 'cap' | 'account';
+export type EndReason = 'idle' | 'user-cap' | 'cap' | 'account' | 'password-changed';
 
 export interface SessionOptions {
   readonly idleTimeoutMs: number;
@@ -65,7 +67,7 @@ export class SessionStore {
     return this.#sessions.size;
   }
 
-  create(user: string): Session {
+  create(user: string, options: { readonly passwordChangeRequired?: boolean } = {}): Session {
     this.#sweep();
     const own = [...this.#sessions.values()].filter((s) => s.user === user);
     if (own.length >= this.#options.maxSessionsPerUser && own[0]) this.#evict(own[0], 'user-cap');
@@ -74,7 +76,10 @@ export class SessionStore {
       if (oldest) this.#evict(oldest, 'cap');
     }
     const now = this.#now();
-    const session: Session = { token: randomToken(), csrfToken: randomToken(), user, createdAt: now, lastUsedAt: now };
+    const session: Session = {
+      token: randomToken(), csrfToken: randomToken(), user, createdAt: now, lastUsedAt: now,
+      passwordChangeRequired: options.passwordChangeRequired === true,
+    };
     this.#sessions.set(session.token, session);
     return session;
   }
@@ -104,7 +109,7 @@ export class SessionStore {
     return new Set([...this.#sessions.values()].map((session) => session.user));
   }
 
-  /** Ends a session because its account changed (disabled, deleted, demoted). */
+  /** Ends a session because its account changed (disabled, deleted, demoted, a new password). */
   end(token: string, reason: EndReason): void {
     const session = this.#sessions.get(token);
     if (session) this.#evict(session, reason);

@@ -22,6 +22,8 @@ import { UsersFile } from './users-file.js';
 
 export interface Auth {
   readonly guard: AuthGuard;
+  /** The password backend, which also changes passwords (SetPassword). */
+  readonly passwords: CredentialChecker;
   readonly audit: AuditLog;
   /** Origins allowed to make CORS requests (exact `scheme://host[:port]`). */
   readonly corsOrigins: readonly string[];
@@ -71,7 +73,7 @@ export async function createAuth(config: Config, bus: BusConnection, log: Logger
     guard.close();
     await userManager?.stop();
   };
-  return { guard, audit: new AuditLog(log), corsOrigins: config.corsOrigins, close };
+  return { guard, passwords: credentials, audit: new AuditLog(log), corsOrigins: config.corsOrigins, close };
 }
 
 async function loadPolicy(path: string): Promise<Policy> {

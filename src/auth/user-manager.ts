@@ -15,9 +15,14 @@
  *   configuration, role mappings: remote users' privileges may change), and
  *   the manager changing owner (restart): every user;
  * - `UserRenamed(old, new)`: both names.
+ * - `refresh(user)`: the gateway changed the account itself (a new password:
+ *   the manager's UserPasswordExpired is computed from the shadow file and
+ *   signals nothing).
  * An answer that was in flight while such a signal arrived is not kept, and
  * entries also expire after `ttlMs` (a safety net: only signals keep the
- * cache right). Unreachable or silent manager: no entry, the caller answers
+ * cache right). The lock state (UserLockedForFailedAttempt) is computed from
+ * the faillock tally and never signalled either: the guard asks for it
+ * `fresh` after a refused password. Unreachable or silent manager: no entry, the caller answers
  * 503/504.
  */
 import type { BusConnection, SignalMessage } from '../dbus/bus.js';
@@ -102,12 +107,12 @@ export class UserManagerRoles implements RoleSource {
     return this.#entries.size;
   }
 
-  async account(user: string): Promise<Account> {
+  async account(user: string, options: { readonly fresh?: boolean } = {}): Promise<Account> {
     const entry = this.#entries.get(user);
-    if (entry && entry.expires > performance.now()) return entry.account;
+    if (options.fresh !== true && entry && entry.expires > performance.now()) return entry.account;
     // Concurrent requests of one user share one look-up, unless a signal came in between.
     const inFlight = this.#inFlight.get(user);
-    if (inFlight && inFlight.generation === this.#generation) return inFlight.account;
+    if (options.fresh !== true && inFlight && inFlight.generation === this.#generation) return inFlight.account;
     const generation = this.#generation;
     const pending = this.#lookup(user);
     this.#inFlight.set(user, { generation, account: pending });
@@ -148,6 +153,11 @@ export class UserManagerRoles implements RoleSource {
       return { role: 'priv-noaccess', reason: 'account unknown to the user manager' };
     }
     return accountFromUserInfo(toJson(USER_INFO_TYPE, reply[0]), this.#options.servedGroups);
+  }
+
+  /** The gateway changed the user's account (SetPassword): phosphor-user-manager signals nothing for that. */
+  refresh(user: string): void {
+    this.#changed([user]);
   }
 
   #onSignal(signal: SignalMessage): void {

@@ -13,7 +13,8 @@
  * anything.
  */
 import type { Context, Middleware } from 'koa';
-import { type AuthGuard, forbidden } from '../auth/auth-guard.js';
+import { forbiddenFor } from '../auth/account-notices.js';
+import type { AuthGuard } from '../auth/auth-guard.js';
 import type { GuardedAction, Principal } from '../auth/guard.js';
 import type { Decision } from '../auth/policy.js';
 import type { WriteCheck } from '../bmc/writes.js';
@@ -53,8 +54,10 @@ export function authMiddleware(guard: AuthGuard): Middleware {
       principal = await guard.authenticate(ctx.req);
       (ctx.state as AuthState).principal = principal;
       decision = IMPLEMENTED.has(ctx.method) ? guard.decide(principal, action) : 'pending';
-      if (decision === 'deny') throw forbidden();
-      if (decision === 'pending' && IMPLEMENTED.has(ctx.method) && !(kind && HOOKED[ctx.method]?.includes(kind))) throw forbidden();
+      if (decision === 'deny') throw forbiddenFor(principal);
+      if (decision === 'pending' && IMPLEMENTED.has(ctx.method) && !(kind && HOOKED[ctx.method]?.includes(kind))) {
+        throw forbiddenFor(principal);
+      }
     } catch (err) {
       // The body is never read: close rather than drain it (an anonymous client could send an image's worth).
       const length = ctx.get('Content-Length');
@@ -62,7 +65,7 @@ export function authMiddleware(guard: AuthGuard): Middleware {
       throw err;
     }
     (ctx.state as AuthState).writeCheck = decision === 'allow' ? () => undefined : (target) => {
-      if (guard.decide(principal, { ...action, ...target }) !== 'allow') throw forbidden();
+      if (guard.decide(principal, { ...action, ...target }) !== 'allow') throw forbiddenFor(principal);
     };
     await next();
   };

@@ -2,16 +2,19 @@
  * `POST /login` and `POST /logout`, in front of the auth guard (a login has
  * no credentials yet; a logout without a session is not an error).
  *
- * Login bodies, all three as clients send them:
- *   {"data": [user, password]}               phosphor-rest, openbmctool, op-test
- *   {"username": user, "password": password} bmcweb, the web UI
- *   {"data": {"username": .., "password": ..}} older bmcweb
+ * Login bodies, all three as clients send them, each with an optional
+ * one-time code for accounts that need one:
+ *   {"data": [user, password]}, {"data": [user, password, code]}   phosphor-rest, openbmctool, op-test
+ *   {"username": user, "password": password, "token": code}        bmcweb, the web UI
+ *   {"data": {"username": .., "password": .., "token": ..}}        older bmcweb
  * The answer is the envelope plus `token` (for X-Auth-Token), and the
- * session and XSRF cookies under the configured names (auth/cookies.ts).
+ * session and XSRF cookies under the configured names (auth/cookies.ts);
+ * when the account must change its password or set up its one-time code
+ * secret first, also `extendedMessage` saying so (where openbmctool looks).
  * Error texts never echo the body: it holds a password.
  */
 import type { Context, Middleware } from 'koa';
-import { type AuthGuard, clientAddress } from '../auth/auth-guard.js';
+import { type AuthGuard, type LoginRequest, clientAddress } from '../auth/auth-guard.js';
 import { clearedCookies, sessionCookies } from '../auth/cookies.js';
 import { GatewayError } from '../errors.js';
 import { readJsonBody } from './body.js';
@@ -19,12 +22,7 @@ import { sendData } from './respond.js';
 
 const ALLOW = 'POST, OPTIONS';
 const LOGIN_FORMAT = "Expecting request format { 'data': [<username>, <password>] } "
-  + "or { 'username': <username>, 'password': <password> }";
-
-export interface LoginRequest {
-  readonly user: string;
-  readonly password: string;
-}
+  + "or { 'username': <username>, 'password': <password> }, with a one-time code as a third element or 'token'";
 
 export function sessionRoutes(guard: AuthGuard): Middleware {
   return async (ctx, next) => {
@@ -45,12 +43,12 @@ export function sessionRoutes(guard: AuthGuard): Middleware {
 }
 
 async function login(ctx: Context, guard: AuthGuard): Promise<void> {
-  const { user, password } = parseLoginBody(await readJsonBody(ctx));
+  const attempt = parseLoginBody(await readJsonBody(ctx));
   // For the audit line, also when the password is wrong.
-  (ctx.state as { loginUser?: string }).loginUser = user;
-  const session = await guard.login(user, password, clientAddress(ctx.req));
+  (ctx.state as { loginUser?: string }).loginUser = attempt.user;
+  const { session, notice } = await guard.login(attempt, clientAddress(ctx.req));
   ctx.append('Set-Cookie', sessionCookies(guard.cookieNames, session.token, session.csrfToken));
-  sendData(ctx, `User '${user}' logged in`, { token: session.token });
+  sendData(ctx, `User '${attempt.user}' logged in`, { token: session.token, ...(notice !== undefined ? { extendedMessage: notice } : {}) });
 }
 
 function logout(ctx: Context, guard: AuthGuard): void {
@@ -61,21 +59,27 @@ function logout(ctx: Context, guard: AuthGuard): void {
   sendData(ctx, user === undefined ? 'No user logged in' : `User '${user}' logged out`);
 }
 
-/** The three body forms → user and password; 400 saying what is expected otherwise. */
+/** The three body forms → user, password and code; 400 saying what is expected otherwise. */
 export function parseLoginBody(body: unknown): LoginRequest {
   if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
     const record = body as Record<string, unknown>;
     const data = record.data;
     if (Array.isArray(data)) {
-      if (data.length === 2 && typeof data[0] === 'string' && typeof data[1] === 'string') {
-        return { user: data[0], password: data[1] };
+      if ((data.length === 2 || data.length === 3) && data.every((item) => typeof item === 'string')) {
+        return withCode({ user: data[0] as string, password: data[1] as string }, data[2]);
       }
-      throw new GatewayError(400, `${LOGIN_FORMAT}: 'data' must be an array of two strings`);
+      throw new GatewayError(400, `${LOGIN_FORMAT}: 'data' must be an array of two or three strings`);
     }
     const fields = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : record;
     if (typeof fields.username === 'string' && typeof fields.password === 'string') {
-      return { user: fields.username, password: fields.password };
+      if (fields.token !== undefined && typeof fields.token !== 'string') throw new GatewayError(400, `${LOGIN_FORMAT}: 'token' must be a string`);
+      return withCode({ user: fields.username, password: fields.password }, fields.token);
     }
   }
   throw new GatewayError(400, LOGIN_FORMAT);
+}
+
+/** An empty code is no code (clients that always send the field). */
+function withCode(request: LoginRequest, code: unknown): LoginRequest {
+  return typeof code === 'string' && code !== '' ? { ...request, code } : request;
 }

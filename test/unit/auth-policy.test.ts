@@ -62,7 +62,7 @@ for (const [role, method, path, interfaceName, member, expected] of table) {
       ...(interfaceName !== undefined ? { interfaceName } : {}),
       ...(member !== undefined ? { member } : {}),
     };
-    t.is(decide(DEFAULT_POLICY, role, full), expected);
+    t.is(decide(DEFAULT_POLICY, { role }, full), expected);
   });
 }
 
@@ -71,7 +71,7 @@ test('path patterns: ** spans elements and matches none; * stays in one element'
     { methods: ['GET'], path: '/a/**', roles: ['priv-user'] },
     { methods: ['*'], path: '/b/*/c', roles: ['priv-user'] },
   ]);
-  const at = (method: string, path: string) => decide(policy, 'priv-user', { method, path, objectPath: path });
+  const at = (method: string, path: string) => decide(policy, { role: 'priv-user' }, { method, path, objectPath: path });
   t.is(at('GET', '/a'), 'allow');
   t.is(at('GET', '/a/x/y/z'), 'allow');
   t.is(at('GET', '/ab'), 'deny');
@@ -80,9 +80,63 @@ test('path patterns: ** spans elements and matches none; * stays in one element'
   t.is(at('GET', '/'), 'deny');
 });
 
+const USER = '/xyz/openbmc_project/user';
+const PASSWORD = { interfaceName: 'xyz.openbmc_project.User.Password', member: 'SetPassword' };
+const TOTP = 'xyz.openbmc_project.User.TOTPAuthenticator';
+
+/** [subject, method, request path, interface, member] → decision: your own account, and principals that may only configure themselves. */
+const selfTable: Array<[{ role: Role; user?: string; selfOnly?: 'password-change-required' | 'secret-key-required' }, string, string,
+  { interfaceName: string; member: string } | undefined, Decision]> = [
+  [{ role: 'priv-user', user: 'alice' }, 'POST', `${USER}/alice/action/SetPassword`, PASSWORD, 'allow'],
+  [{ role: 'priv-user', user: 'alice' }, 'POST', `${USER}/alice/action/SetPassword`, undefined, 'pending'],
+  [{ role: 'priv-user', user: 'alice' }, 'POST', `${USER}/bob/action/SetPassword`, PASSWORD, 'deny'],
+  [{ role: 'priv-user' }, 'POST', `${USER}/alice/action/SetPassword`, PASSWORD, 'deny'],
+  [{ role: 'priv-operator', user: 'alice' }, 'POST', `${USER}/alice/action/SetPassword`, PASSWORD, 'allow'],
+  [{ role: 'priv-noaccess', user: 'alice' }, 'POST', `${USER}/alice/action/SetPassword`, PASSWORD, 'deny'],
+  [{ role: 'priv-admin', user: 'root' }, 'POST', `${USER}/alice/action/SetPassword`, PASSWORD, 'allow'],
+  [{ role: 'priv-user', user: 'alice' }, 'POST', `${USER}/alice/action/CreateSecretKey`, { interfaceName: TOTP, member: 'CreateSecretKey' }, 'allow'],
+  [{ role: 'priv-user', user: 'alice' }, 'POST', `${USER}/alice/action/VerifyOTP`, { interfaceName: TOTP, member: 'VerifyOTP' }, 'allow'],
+  [{ role: 'priv-user', user: 'alice' }, 'POST', `${USER}/alice/action/ClearSecretKey`, { interfaceName: TOTP, member: 'ClearSecretKey' }, 'deny'],
+  [{ role: 'priv-user', user: 'alice' }, 'PUT', `${USER}/alice/attr/UserPrivilege`, { interfaceName: 'xyz.openbmc_project.User.Attributes', member: 'UserPrivilege' }, 'deny'],
+  [{ role: 'priv-user', user: 'alice' }, 'DELETE', `${USER}/alice`, { interfaceName: 'xyz.openbmc_project.Object.Delete', member: 'Delete' }, 'deny'],
+  // An expired password: only the configureSelf rules, whatever the role.
+  [{ role: 'priv-admin', user: 'root', selfOnly: 'password-change-required' }, 'POST', `${USER}/root/action/SetPassword`, PASSWORD, 'allow'],
+  [{ role: 'priv-admin', user: 'root', selfOnly: 'password-change-required' }, 'GET', `${USER}/root`, undefined, 'allow'],
+  [{ role: 'priv-admin', user: 'root', selfOnly: 'password-change-required' }, 'GET', `${USER}/root/attr/UserPasswordExpired`, undefined, 'allow'],
+  [{ role: 'priv-admin', user: 'root', selfOnly: 'password-change-required' }, 'POST', `${USER}/alice/action/SetPassword`, PASSWORD, 'deny'],
+  [{ role: 'priv-admin', user: 'root', selfOnly: 'password-change-required' }, 'GET', `${USER}/alice`, undefined, 'deny'],
+  [{ role: 'priv-admin', user: 'root', selfOnly: 'password-change-required' }, 'GET', '/xyz/openbmc_project/state/host0', undefined, 'deny'],
+  [{ role: 'priv-admin', user: 'root', selfOnly: 'password-change-required' }, 'GET', '/subscribe', undefined, 'deny'],
+  [{ role: 'priv-admin', user: 'root', selfOnly: 'password-change-required' }, 'PUT', `${USER}/root/attr/UserEnabled`, undefined, 'deny'],
+  [{ role: 'priv-admin', user: 'root', selfOnly: 'password-change-required' }, 'POST', '/upload/image', undefined, 'deny'],
+  [{ role: 'priv-user', user: 'alice', selfOnly: 'secret-key-required' }, 'POST', `${USER}/alice/action/CreateSecretKey`, { interfaceName: TOTP, member: 'CreateSecretKey' }, 'allow'],
+  [{ role: 'priv-user', user: 'alice', selfOnly: 'secret-key-required' }, 'GET', '/xyz/openbmc_project/sensors/enumerate', undefined, 'deny'],
+];
+
+for (const [subject, method, path, target, expected] of selfTable) {
+  test(`${JSON.stringify(subject)} ${method} ${path} ${target?.member ?? ''} → ${expected}`, (t) => {
+    const { action } = guardedAction(method, path);
+    t.is(decide(DEFAULT_POLICY, subject, { ...action, ...(target ?? {}) }), expected);
+  });
+}
+
+test('{user} matches only the user\'s own name, in path and except', (t) => {
+  const policy = compilePolicy([{ methods: ['GET'], path: '/home/{user}/**', except: ['/home/{user}/secret'], roles: ['priv-user'] }]);
+  const at = (user: string | undefined, path: string) =>
+    decide(policy, { role: 'priv-user', ...(user !== undefined ? { user } : {}) }, { method: 'GET', path, objectPath: path });
+  t.is(at('alice', '/home/alice'), 'allow');
+  t.is(at('alice', '/home/alice/x/y'), 'allow');
+  t.is(at('alice', '/home/alice/secret'), 'deny');
+  t.is(at('bob', '/home/alice/secret'), 'deny');
+  t.is(at('bob', '/home/alice'), 'deny');
+  t.is(at(undefined, '/home/alice'), 'deny');
+  t.is(at('a.b', '/home/a.b'), 'allow', 'the name is compared, not read as a pattern');
+  t.is(at('a.b', '/home/aXb'), 'deny');
+});
+
 test('except: the rule does not grant what an except pattern matches', (t) => {
   const policy = compilePolicy([{ methods: ['GET'], path: '/**', except: ['/secret/**', '/a/*/private'], roles: ['priv-user'] }]);
-  const at = (path: string) => decide(policy, 'priv-user', { method: 'GET', path, objectPath: path });
+  const at = (path: string) => decide(policy, { role: 'priv-user' }, { method: 'GET', path, objectPath: path });
   t.is(at('/public'), 'allow');
   t.is(at('/secret'), 'deny');
   t.is(at('/secret/x/y'), 'deny');
@@ -94,7 +148,7 @@ test('except: the rule does not grant what an except pattern matches', (t) => {
 test('percent-escapes are decoded before matching, as the routes decode them', (t) => {
   const { action } = guardedAction('PUT', '/xyz/openbmc_project/state/host%30/attr/RequestedHostTransition');
   t.is(action.objectPath, '/xyz/openbmc_project/state/host0');
-  t.is(decide(DEFAULT_POLICY, 'priv-operator', { ...action, interfaceName: HOST, member: 'RequestedHostTransition' }), 'allow');
+  t.is(decide(DEFAULT_POLICY, { role: 'priv-operator' }, { ...action, interfaceName: HOST, member: 'RequestedHostTransition' }), 'allow');
 });
 
 test('non-D-Bus routes are matched on the request path', (t) => {
@@ -117,6 +171,9 @@ const badPolicies: Array<[unknown, RegExp]> = [
   [{ rules: [{ methods: ['GET'], path: '/', roles: ['priv-user'], member: '' }] }, /rules\[0\]\.member/],
   [{ rules: [{ methods: ['GET'], path: '/', roles: ['priv-user'], except: '/x' }] }, /rules\[0\]\.except: expected a non-empty array/],
   [{ rules: [{ methods: ['GET'], path: '/', roles: ['priv-user'], except: ['x'] }] }, /rules\[0\]\.except: expected paths starting with \//],
+  [{ rules: [{ methods: ['GET'], path: '/user/x{user}', roles: ['priv-user'] }] }, /rules\[0\]\.path: .*braces only as a whole \{user\} element/],
+  [{ rules: [{ methods: ['GET'], path: '/user/{name}', roles: ['priv-user'] }] }, /rules\[0\]\.path/],
+  [{ rules: [{ methods: ['GET'], path: '/', roles: ['priv-user'], configureSelf: 'yes' }] }, /rules\[0\]\.configureSelf: expected true or false/],
 ];
 for (const [json, message] of badPolicies) {
   test(`parsePolicy refuses ${JSON.stringify(json)}`, (t) => {
@@ -127,5 +184,5 @@ for (const [json, message] of badPolicies) {
 
 test('parsePolicy upper-cases verbs', (t) => {
   const policy = parsePolicy({ rules: [{ methods: ['get'], path: '/**', roles: ['priv-user'] }] });
-  t.is(decide(policy, 'priv-user', { method: 'GET', path: '/x' }), 'allow');
+  t.is(decide(policy, { role: 'priv-user' }, { method: 'GET', path: '/x' }), 'allow');
 });

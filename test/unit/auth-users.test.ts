@@ -14,6 +14,9 @@ import { GatewayError } from '../../src/errors.js';
 
 const CHEAP = { N: 1024, r: 8, p: 1 };
 
+const attempt = (user: string, password: string, code?: string) =>
+  ({ user, password, remoteAddress: '10.0.0.1', ...(code !== undefined ? { code } : {}) });
+
 test('scrypt hashes: salted, self-describing, verified in constant time', async (t) => {
   const first = await hashPassword('0penBmc', CHEAP);
   const second = await hashPassword('0penBmc', CHEAP);
@@ -34,10 +37,10 @@ test('users file: load, verify, roles; unknown users fail like wrong passwords',
   const path = join(dir, 'users.json');
   await writeFile(path, JSON.stringify({ users: { root: { password: await hashPassword('pw', CHEAP), role: 'priv-admin' } } }));
   const users = await UsersFile.load(path);
-  t.true(await users.verify('root', 'pw'));
-  t.false(await users.verify('root', 'wrong'));
-  t.false(await users.verify('nobody', 'pw'));
-  t.false(await users.verify('__proto__', 'pw'));
+  t.is(await users.verify(attempt('root', 'pw')), 'ok');
+  t.is(await users.verify(attempt('root', 'wrong')), 'refused');
+  t.is(await users.verify(attempt('nobody', 'pw')), 'refused');
+  t.is(await users.verify(attempt('__proto__', 'pw')), 'refused');
   t.is(users.roleOf('root'), 'priv-admin');
   t.is(users.roleOf('nobody'), undefined);
   await t.throwsAsync(UsersFile.load(join(dir, 'missing.json')), { instanceOf: UsersFileError, message: /cannot read/ });
@@ -46,7 +49,7 @@ test('users file: load, verify, roles; unknown users fail like wrong passwords',
 test('the demo users file has the documented users', async (t) => {
   const users = await UsersFile.load(new URL('../../../fixtures/demo-users.json', import.meta.url).pathname);
   for (const [user, role] of [['root', 'priv-admin'], ['operator', 'priv-operator'], ['readonly', 'priv-user']] as const) {
-    t.true(await users.verify(user, '0penBmc'), user);
+    t.is(await users.verify(attempt(user, '0penBmc')), 'ok', user);
     t.is(users.roleOf(user), role);
   }
 });
@@ -72,8 +75,17 @@ test('login bodies: the three forms', (t) => {
   t.deepEqual(parseLoginBody({ data: { username: 'root', password: '0penBmc' } }), expected);
 });
 
+test('login bodies with a one-time code: a third element, or "token"; an empty one is none', (t) => {
+  const expected = { user: 'root', password: '0penBmc', code: '123456' };
+  t.deepEqual(parseLoginBody({ data: ['root', '0penBmc', '123456'] }), expected);
+  t.deepEqual(parseLoginBody({ username: 'root', password: '0penBmc', token: '123456' }), expected);
+  t.deepEqual(parseLoginBody({ data: { username: 'root', password: '0penBmc', token: '123456' } }), expected);
+  t.deepEqual(parseLoginBody({ username: 'root', password: '0penBmc', token: '' }), { user: 'root', password: '0penBmc' });
+});
+
 for (const body of [undefined, null, 'root', [], { data: ['root'] }, { data: ['root', 1] }, { data: 'root' }, { user: 'root', pass: 'x' },
-  { data: ['root', 'secret-pw', 'extra'] }]) {
+  { data: ['root', 'secret-pw', 'extra', 'more'] }, { data: ['root', 'secret-pw', 123456] },
+  { username: 'root', password: 'secret-pw', token: 123456 }]) {
   test(`login body ${JSON.stringify(body)} → 400 without echoing it`, (t) => {
     const error = t.throws(() => parseLoginBody(body), { instanceOf: GatewayError });
     t.is(error?.status, 400);
@@ -95,7 +107,6 @@ const USER_INFO_CASES: Array<[string, unknown, string, string?]> = [
   ['operator in web', { UserPrivilege: 'priv-operator', UserEnabled: true, UserGroups: ['ipmi', 'web'] }, 'priv-operator'],
   ['admin in redfish', { UserPrivilege: 'priv-admin', UserGroups: ['redfish'] }, 'priv-admin'],
   ['disabled', { UserPrivilege: 'priv-admin', UserEnabled: false, UserGroups: ['web'] }, 'priv-noaccess', 'account disabled'],
-  ['password expired', { UserPrivilege: 'priv-admin', UserPasswordExpired: true, UserGroups: ['web'] }, 'priv-noaccess', 'password expired'],
   ['only in ipmi', { UserPrivilege: 'priv-admin', UserGroups: ['ipmi'] }, 'priv-noaccess', 'account in none of the groups web, redfish'],
   ['no groups at all', { UserPrivilege: 'priv-admin' }, 'priv-noaccess', 'account in none of the groups web, redfish'],
   ['groups not an array', { UserPrivilege: 'priv-admin', UserGroups: 'web' }, 'priv-noaccess', 'account in none of the groups web, redfish'],
@@ -111,6 +122,17 @@ for (const [name, info, role, reason] of USER_INFO_CASES) {
     t.deepEqual(accountFromUserInfo(info, SERVED), reason === undefined ? { role } : { role, reason });
   });
 }
+
+test('account from GetUserInfo: an expired password, a secret key to set up, a lock keep the role and say so', (t) => {
+  t.deepEqual(accountFromUserInfo({ UserPrivilege: 'priv-admin', UserPasswordExpired: true, UserGroups: ['web'] }, SERVED),
+    { role: 'priv-admin', passwordExpired: true });
+  t.deepEqual(accountFromUserInfo({ UserPrivilege: 'priv-user', TOTPSecretkeyRequired: true, UserGroups: ['web'] }, SERVED),
+    { role: 'priv-user', secretKeyRequired: true });
+  t.deepEqual(accountFromUserInfo({ UserPrivilege: 'priv-user', UserLockedForFailedAttempt: true, UserEnabled: false, UserGroups: ['web'] }, SERVED),
+    { role: 'priv-noaccess', reason: 'account disabled', locked: true });
+  t.deepEqual(accountFromUserInfo({ UserPrivilege: 'priv-user', UserPasswordExpired: 1, TOTPSecretkeyRequired: 'yes', UserGroups: ['web'] }, SERVED),
+    { role: 'priv-user' }, 'only true is true');
+});
 
 test('account from GetUserInfo: other served groups', (t) => {
   t.is(accountFromUserInfo({ UserPrivilege: 'priv-user', UserGroups: ['ipmi'] }, ['ipmi']).role, 'priv-user');

@@ -162,6 +162,15 @@ export class AuthGuard implements RequestGuard {
   }
 
   /**
+   * A write or call on `objectPath` succeeded: when it is a user object (an unlock, a one-time code
+   * secret set up), the user manager's computed account state changed without a signal.
+   */
+  userObjectWritten(objectPath: string): void {
+    const user = /^\/xyz\/openbmc_project\/user\/([A-Za-z0-9_]+)$/.exec(objectPath)?.[1];
+    if (user !== undefined) this.#deps.roles.refresh(user);
+  }
+
+  /**
    * A password was changed through the gateway (SetPassword): the account's other sessions end
    * (they were opened with the old password, as bmcweb ends them), so do its websockets opened
    * with HTTP Basic; the session that changed its own password keeps going, no longer restricted.

@@ -12,7 +12,8 @@
  *   `/xyz/openbmc_project/user/<name>`: that user (a user created after a
  *   "no such user" answer gets in, a deleted one is out);
  * - the same for anything else under `/xyz/openbmc_project/user` (LDAP
- *   configuration, role mappings: remote users' privileges may change), and
+ *   configuration, role mappings: remote users' privileges may change), the
+ *   manager's MultiFactorAuthConfiguration (one-time codes on or off), and
  *   the manager changing owner (restart): every user;
  * - `UserRenamed(old, new)`: both names.
  * - `refresh(user)`: the gateway changed the account itself (a new password:
@@ -37,6 +38,7 @@ export const USER_MANAGER_BUS_NAME = 'xyz.openbmc_project.User.Manager';
 export const USER_MANAGER_PATH = '/xyz/openbmc_project/user';
 export const USER_MANAGER_INTERFACE = 'xyz.openbmc_project.User.Manager';
 
+const MFA_INTERFACE = 'xyz.openbmc_project.User.MultiFactorAuthConfiguration';
 const DBUS_NAME = 'org.freedesktop.DBus';
 const PROPERTIES = 'org.freedesktop.DBus.Properties';
 const OBJECT_MANAGER = 'org.freedesktop.DBus.ObjectManager';
@@ -176,8 +178,12 @@ export class UserManagerRoles implements RoleSource {
     // PropertiesChanged comes from the object itself; the ObjectManager signals name it in their first argument.
     const objectPath = signal.interfaceName === PROPERTIES ? signal.objectPath : signal.body[0];
     if (typeof objectPath !== 'string' || (objectPath !== USER_MANAGER_PATH && !objectPath.startsWith(`${USER_MANAGER_PATH}/`))) return;
-    // The manager's own properties (AllPrivileges, the account policy) change nobody's role.
-    if (objectPath === USER_MANAGER_PATH) return;
+    if (objectPath === USER_MANAGER_PATH) {
+      // One-time codes switched on or off: every account's TOTPSecretkeyRequired may change. The
+      // manager's other properties (AllPrivileges, the account policy) change nobody's account.
+      if (signal.interfaceName === PROPERTIES && signal.body[0] === MFA_INTERFACE) this.#changed('all');
+      return;
+    }
     const rest = objectPath.slice(USER_MANAGER_PATH.length + 1);
     this.#changed(rest.includes('/') || rest === 'ldap' ? 'all' : [rest]);
   }

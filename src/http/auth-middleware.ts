@@ -68,6 +68,9 @@ export function authMiddleware(guard: AuthGuard): Middleware {
       if (guard.decide(principal, { ...action, ...target }) !== 'allow') throw forbiddenFor(principal);
     };
     await next();
+    // A user object written through the gateway (unlocked, a secret key confirmed): what the user
+    // manager computes from the system changes without a signal, so the cached account goes.
+    if (kind && HOOKED[ctx.method]?.includes(kind) && action.objectPath !== undefined) guard.userObjectWritten(action.objectPath);
   };
 }
 

@@ -46,6 +46,8 @@ export interface Harness {
   readonly imageDir: string;
   /** Where the simulated dump manager writes dumps and /download/dump reads them. */
   readonly dumpDir: string;
+  /** The gateway's users file (TEST_USERS). */
+  readonly usersFile: string;
   /** Tears everything down in reverse order; safe to call twice. */
   close(): Promise<void>;
 }
@@ -54,6 +56,11 @@ export interface HarnessOptions {
   readonly sim?: Partial<Omit<SimOptions, 'busAddress'>>;
   /** Extra CLI flags for the gateway, e.g. ['--call-timeout-ms', '500']. */
   readonly flags?: readonly string[];
+  /**
+   * The simulated user manager keeps its account state in the gateway's users file (expired
+   * passwords, lockouts, one-time code secrets, the account policy: fixtures/services/user-accounts.ts).
+   */
+  readonly shareUsersFile?: boolean;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -69,15 +76,18 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     const dumpDir = options.sim?.dumpDir ?? join(dir, 'dumps');
     await mkdir(imageDir, { recursive: true });
     await mkdir(dumpDir, { recursive: true });
-    const sim = await startSimulatedBmc({ busAddress: bus.address, transitionMs: 50, ...options.sim, imageDir, dumpDir });
+    const usersFile = join(dir, 'users.json');
+    await writeTestUsersFile(usersFile);
+    const sim = await startSimulatedBmc({
+      busAddress: bus.address, transitionMs: 50, ...options.sim, imageDir, dumpDir, ...(options.shareUsersFile ? { usersFile } : {}),
+    });
     cleanups.push(() => sim.stop());
-    await writeTestUsersFile(join(dir, 'users.json'));
     const flags = [
       '--host', '127.0.0.1', '--port', '0', '--bus-address', bus.address,
       '--tls-cert', join(dir, 'cert.pem'), '--tls-key', join(dir, 'key.pem'),
       '--call-timeout-ms', '1000',
       '--image-dir', imageDir, '--dump-dir', dumpDir,
-      '--auth-backend', 'users-file', '--users-file', join(dir, 'users.json'),
+      '--auth-backend', 'users-file', '--users-file', usersFile,
       // Tests share one address (127.0.0.1) and try wrong passwords on purpose; auth.test.ts tests the limits.
       '--login-limit-per-address', '1000', '--login-limit-per-user', '1000',
       // Every test client is 127.0.0.1 and most are root: the per-address and per-user caps are
@@ -91,7 +101,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     cleanups.push(() => gateway.close());
     const client = new HttpClient(gateway.url, gateway.certificate, TEST_USERS.root);
     const clientAs = (credentials: Credentials | null) => client.as(credentials);
-    return { bus, sim, gateway, client, clientAs, logLines, imageDir, dumpDir, close };
+    return { bus, sim, gateway, client, clientAs, logLines, imageDir, dumpDir, usersFile, close };
   } catch (err) {
     await close();
     throw err;

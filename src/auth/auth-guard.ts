@@ -221,8 +221,9 @@ export class AuthGuard implements RequestGuard {
    * The password check, throttled (rate-limit.ts): a refused address is 429 at once and again
    * when its turn comes; a user with recent failures waits before the check (a timer, holding no
    * slot); the check itself waits for a slot in the queue. Resolves with 'ok' or
-   * 'password-expired'; throws `fail()` for a wrong password, 401 saying so for a missing code or
-   * a locked account, 503 when the backend is broken or too many checks wait.
+   * 'password-expired'; throws `fail()` for a wrong password (a failure for the throttle), 401
+   * saying so for a missing code or a locked account (not failures: they are the answer whatever
+   * the password), 503 when the backend is broken or too many checks wait.
    */
   async #checkPassword(attempt: LoginRequest, address: string, via: 'login' | 'basic', fail: () => GatewayError):
     Promise<'ok' | 'password-expired'> {
@@ -252,12 +253,15 @@ export class AuthGuard implements RequestGuard {
       throw new GatewayError(503, 'Password checks are not available now', { cause: err });
     }
     if (result === 'ok' || result === 'password-expired') return result;
-    throttle.failed(key, address);
     const refusal = fail();
+    // A missing code and a locked account are the answer whatever the password: no guess was
+    // proven wrong, so they count against nobody (PAM's own lock does the locking).
     if (result === 'code-required') {
       throw new GatewayError(401, via === 'basic' ? CODE_REQUIRED_BASIC : CODE_REQUIRED_LOGIN, { headers: refusal.headers });
     }
-    if (result === 'locked' || await this.#lockedNow(user)) throw new GatewayError(401, ACCOUNT_LOCKED, { headers: refusal.headers });
+    if (result === 'locked') throw new GatewayError(401, ACCOUNT_LOCKED, { headers: refusal.headers });
+    throttle.failed(key, address);
+    if (await this.#lockedNow(user)) throw new GatewayError(401, ACCOUNT_LOCKED, { headers: refusal.headers });
     throw refusal;
   }
 

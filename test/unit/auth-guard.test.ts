@@ -33,12 +33,12 @@ const credentials: CredentialChecker = {
   changePassword: () => Promise.resolve(),
 };
 
-function guard(): AuthGuard {
+function guard(perAddress = 100): AuthGuard {
   return new AuthGuard({
     sessions: new SessionStore({ idleTimeoutMs: 60_000, maxSessions: 10, maxSessionsPerUser: 10 }),
     credentials,
     roles: new UsersFileRoleSource((user) => ROLES[user]),
-    throttle: new LoginThrottle({ perUser: 100, perAddress: 100, windowMs: 60_000, maxDelayMs: 0 }),
+    throttle: new LoginThrottle({ perUser: 100, perAddress, windowMs: 60_000, maxDelayMs: 0 }),
     policy: DEFAULT_POLICY,
     corsOrigins: [],
     cookieNames: OWN_COOKIE_NAMES,
@@ -181,4 +181,15 @@ test('a locked account: 401 saying so, whatever the password', async (t) => {
     t.is(code, 401);
     t.regex(text, /^The account is locked after too many failed login attempts/);
   }
+});
+
+test('a missing code and a locked account count against nobody: they are the answer whatever the password', async (t) => {
+  const g = guard(2);
+  for (let i = 0; i < 5; i++) {
+    t.is((await refusal(g.login({ user: 'mfa', password: 'mfa-pw' }, '10.0.0.9')))[0], 401);
+    t.is((await refusal(g.login({ user: 'locked', password: 'nope' }, '10.0.0.9')))[0], 401);
+  }
+  t.is((await g.login({ user: 'root', password: 'root-pw' }, '10.0.0.9')).session.user, 'root', 'the address is not refused');
+  for (let i = 0; i < 3; i++) await refusal(g.login({ user: 'root', password: 'nope' }, '10.0.0.9'));
+  t.is((await refusal(g.login({ user: 'root', password: 'root-pw' }, '10.0.0.9')))[0], 429, 'wrong passwords still do');
 });

@@ -8,12 +8,12 @@
  */
 import { GatewayError } from '../errors.js';
 import type { Principal, SelfOnlyReason } from './guard.js';
+import { USER_MANAGER_PATH } from './user-manager.js';
 
-const USER_ROOT = '/xyz/openbmc_project/user';
 
 /** Why the account may only configure itself, and the one thing it can do about it. */
 export function selfOnlyNotice(reason: SelfOnlyReason, user: string): string {
-  const object = `${USER_ROOT}/${user}`;
+  const object = `${USER_MANAGER_PATH}/${user}`;
   if (reason === 'password-change-required') {
     return `The password for this account must be changed. POST {"data": ["<new password>"]} to ${object}/action/SetPassword; `
       + 'nothing else is allowed until then.';

@@ -33,6 +33,7 @@ import { type Decision, type Policy, decide } from './policy.js';
 import type { LoginThrottle } from './rate-limit.js';
 import { type Account, type RoleSource, selfOnlyOf } from './roles.js';
 import type { Session, SessionStore } from './sessions.js';
+import { userOfObject } from './user-manager.js';
 
 /** What a login presents (`POST /login` bodies, HTTP Basic). */
 export interface LoginRequest {
@@ -166,7 +167,7 @@ export class AuthGuard implements RequestGuard {
    * secret set up), the user manager's computed account state changed without a signal.
    */
   userObjectWritten(objectPath: string): void {
-    const user = /^\/xyz\/openbmc_project\/user\/([A-Za-z0-9_]+)$/.exec(objectPath)?.[1];
+    const user = userOfObject(objectPath);
     if (user !== undefined) this.#deps.roles.refresh(user);
   }
 

@@ -38,6 +38,12 @@ export const USER_MANAGER_BUS_NAME = 'xyz.openbmc_project.User.Manager';
 export const USER_MANAGER_PATH = '/xyz/openbmc_project/user';
 export const USER_MANAGER_INTERFACE = 'xyz.openbmc_project.User.Manager';
 
+/** The user whose object `objectPath` is (`/xyz/openbmc_project/user/<name>`), if it is one. */
+export function userOfObject(objectPath: string): string | undefined {
+  const name = objectPath.startsWith(`${USER_MANAGER_PATH}/`) ? objectPath.slice(USER_MANAGER_PATH.length + 1) : '';
+  return /^[A-Za-z0-9_]+$/.test(name) ? name : undefined;
+}
+
 const MFA_INTERFACE = 'xyz.openbmc_project.User.MultiFactorAuthConfiguration';
 const DBUS_NAME = 'org.freedesktop.DBus';
 const PROPERTIES = 'org.freedesktop.DBus.Properties';

@@ -19,6 +19,7 @@ import type { Context } from 'koa';
 import { type AuthGuard, clientAddress } from '../../auth/auth-guard.js';
 import type { CredentialChecker } from '../../auth/credentials.js';
 import { plausibleUser } from '../../auth/credentials.js';
+import { userOfObject } from '../../auth/user-manager.js';
 import { GatewayError } from '../../errors.js';
 import { principalOf, writeCheckOf } from '../auth-middleware.js';
 import { writeRecordOf } from '../audit-middleware.js';
@@ -28,7 +29,6 @@ import type { ObjectRoute } from '../url.js';
 
 export const SET_PASSWORD_INTERFACE = 'xyz.openbmc_project.User.Password';
 export const SET_PASSWORD = 'SetPassword';
-const USER_OBJECT = /^\/xyz\/openbmc_project\/user\/([A-Za-z0-9_]+)$/;
 const FORMAT = `Expecting request format { 'data': [<new password>] }: ${SET_PASSWORD} takes 1 argument (signature 's')`;
 
 export interface SetPasswordDeps {
@@ -39,7 +39,7 @@ export interface SetPasswordDeps {
 /** The user whose password the route changes, when it is `<user object>/action/SetPassword` (name as D-Bus names match). */
 export function setPasswordTarget(route: ObjectRoute): string | undefined {
   if (route.kind !== 'action' || route.name?.toLowerCase() !== SET_PASSWORD.toLowerCase()) return undefined;
-  const user = USER_OBJECT.exec(route.objectPath)?.[1];
+  const user = userOfObject(route.objectPath);
   return user !== undefined && plausibleUser(user) ? user : undefined;
 }
 

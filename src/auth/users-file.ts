@@ -59,7 +59,7 @@ export class UsersFileError extends Error {
 
 export class UsersFile implements CredentialChecker {
   readonly description: string;
-  readonly path: string;
+  readonly #path: string;
   readonly #roles: ReadonlyMap<string, Role>;
   /** Hashed for unknown users, so that "no such user" takes as long as "wrong password". */
   readonly #dummyHash: string;
@@ -69,7 +69,7 @@ export class UsersFile implements CredentialChecker {
 
   private constructor(path: string, content: UsersFileContent, dummyHash: string, now: () => number) {
     this.description = `users-file:${path}`;
-    this.path = path;
+    this.#path = path;
     this.#roles = new Map([...content.users].map(([name, entry]) => [name, entry.role]));
     this.#dummyHash = dummyHash;
     this.#now = now;
@@ -89,7 +89,7 @@ export class UsersFile implements CredentialChecker {
   }
 
   async verify({ user, password, code }: LoginAttempt): Promise<CheckResult> {
-    const { users, accountPolicy } = await readUsersFile(this.path);
+    const { users, accountPolicy } = await readUsersFile(this.#path);
     const entry = users.get(user);
     // Hashed in every case, so that no answer comes sooner than a password check would.
     const passwordOk = await verifyPassword(password, entry?.password ?? this.#dummyHash) && entry !== undefined;
@@ -109,7 +109,7 @@ export class UsersFile implements CredentialChecker {
 
   /** A new hash (the entry's scrypt parameters), the expiry and the failures cleared; 404, 400, 403. */
   async changePassword(user: string, newPassword: string): Promise<void> {
-    const { users, accountPolicy } = await readUsersFile(this.path);
+    const { users, accountPolicy } = await readUsersFile(this.#path);
     const entry = users.get(user);
     if (!entry) throw new GatewayError(404, `No such user: '${user}'`);
     if (!plausiblePassword(newPassword)) throw new GatewayError(400, 'The new password must be 1 to 512 characters without NUL');
@@ -134,7 +134,7 @@ export class UsersFile implements CredentialChecker {
 
   /** Changes one user's entry, keeping everything else in the file as it is now. */
   #update(user: string, change: (raw: Record<string, unknown>) => void): Promise<void> {
-    const run = this.#writing.then(() => updateUsersFile(this.path, (json) => {
+    const run = this.#writing.then(() => updateUsersFile(this.#path, (json) => {
       const raw = json.users[user];
       if (typeof raw !== 'object' || raw === null) throw new GatewayError(404, `No such user: '${user}'`);
       change(raw as Record<string, unknown>);

@@ -10,14 +10,11 @@
  * 3. GetAll per interface only for (path, owner) pairs no manager covered.
  */
 import { BusError, type BusConnection } from '../dbus/bus.js';
-import { toJson } from '../dbus/convert.js';
-import { parseSingleType } from '../dbus/signature.js';
 import type { Limiter } from './limit.js';
 import { isAncestor, type Mapper, type ServiceMap, type SubTree } from './mapper.js';
 import { dataInterfaces, type PropertyMap, type PropertyReader } from './properties.js';
 
 const OBJECT_MANAGER = 'org.freedesktop.DBus.ObjectManager';
-const MANAGED_OBJECTS = parseSingleType('a{oa{sa{sv}}}');
 
 type ManagedObjects = Record<string, Record<string, PropertyMap>>;
 
@@ -105,9 +102,9 @@ function ignoreNotFound(err: unknown): Record<string, never> {
 async function getManagedObjects(deps: EnumerateDeps, busName: string, managerPath: string): Promise<ManagedObjects> {
   try {
     const [objects] = await deps.limiter.run(() =>
-      deps.bus.call({ busName, objectPath: managerPath, interfaceName: OBJECT_MANAGER, member: 'GetManagedObjects' }),
+      deps.bus.callJson({ busName, objectPath: managerPath, interfaceName: OBJECT_MANAGER, member: 'GetManagedObjects' }, 'a{oa{sa{sv}}}'),
     );
-    return toJson(MANAGED_OBJECTS, objects ?? {}) as ManagedObjects;
+    return objects as ManagedObjects;
   } catch (err) {
     // A manager that fails is not fatal: its objects fall back to GetAll.
     if (err instanceof BusError && err.errorName !== 'org.freedesktop.DBus.Error.NoReply') return {};

@@ -70,7 +70,7 @@ export async function watchForNewVersion(bus: BusConnection): Promise<VersionWat
 /** The new object's last path element if `signal` announces a Version object. */
 export function versionId(signal: SignalMessage): string | undefined {
   if (signal.interfaceName !== 'org.freedesktop.DBus.ObjectManager' || signal.member !== 'InterfacesAdded') return undefined;
-  const [objectPath, interfaces] = signal.body;
+  const [objectPath, interfaces] = signal.jsonBody;
   if (typeof objectPath !== 'string' || !objectPath.startsWith(SOFTWARE_ROOT + '/')) return undefined;
   if (typeof interfaces !== 'object' || interfaces === null || !(VERSION_INTERFACE in interfaces)) return undefined;
   return objectPath.slice(objectPath.lastIndexOf('/') + 1);

@@ -35,18 +35,18 @@ export class Mapper {
 
   /** Owners of `objectPath`; BusError FileNotFound if the mapper does not know it. */
   async getObject(objectPath: string, interfaces: readonly string[] = []): Promise<ServiceMap> {
-    const [owners] = await this.#call(objectPath, 'GetObject', 'sas', [objectPath, interfaces]);
+    const [owners] = await this.#call(objectPath, 'GetObject', 'sas', [objectPath, interfaces], 'a{sas}');
     return owners as ServiceMap;
   }
 
   /** Every object below `objectPath` (not itself) up to `depth` levels (0 = all). */
   async getSubTree(objectPath: string, depth: number, interfaces: readonly string[] = []): Promise<SubTree> {
-    const [tree] = await this.#call(objectPath, 'GetSubTree', 'sias', [objectPath, depth, interfaces]);
+    const [tree] = await this.#call(objectPath, 'GetSubTree', 'sias', [objectPath, depth, interfaces], 'a{sa{sas}}');
     return withoutRoot(tree as SubTree, objectPath);
   }
 
   async getSubTreePaths(objectPath: string, depth: number, interfaces: readonly string[] = []): Promise<string[]> {
-    const [paths] = await this.#call(objectPath, 'GetSubTreePaths', 'sias', [objectPath, depth, interfaces]);
+    const [paths] = await this.#call(objectPath, 'GetSubTreePaths', 'sias', [objectPath, depth, interfaces], 'as');
     return (paths as string[]).filter((path) => path !== objectPath);
   }
 
@@ -55,7 +55,7 @@ export class Mapper {
    * (`/a/b` is reported as an ancestor of `/a/bc`), so keep true ancestors only.
    */
   async getAncestors(objectPath: string, interfaces: readonly string[] = []): Promise<SubTree> {
-    const [tree] = await this.#call(objectPath, 'GetAncestors', 'sas', [objectPath, interfaces]);
+    const [tree] = await this.#call(objectPath, 'GetAncestors', 'sas', [objectPath, interfaces], 'a{sa{sas}}');
     const ancestors: Record<string, ServiceMap> = {};
     for (const [path, services] of Object.entries(tree as SubTree)) {
       if (isAncestor(path, objectPath)) ancestors[path] = services;
@@ -63,16 +63,16 @@ export class Mapper {
     return ancestors;
   }
 
-  async #call(objectPath: string, member: string, signature: string, body: unknown[]): Promise<unknown[]> {
+  async #call(objectPath: string, member: string, signature: string, body: unknown[], replySignature: string): Promise<unknown[]> {
     try {
-      return await this.#bus.call({
+      return await this.#bus.callJson({
         busName: MAPPER_BUS_NAME,
         objectPath: MAPPER_OBJECT_PATH,
         interfaceName: MAPPER_INTERFACE,
         member,
         signature,
         body,
-      });
+      }, replySignature);
     } catch (err) {
       if (err instanceof BusError && NOT_FOUND_ERRORS.has(err.errorName)) {
         throw new BusError('org.freedesktop.DBus.Error.FileNotFound', `path or object not found: ${objectPath}`);

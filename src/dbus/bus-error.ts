@@ -7,6 +7,9 @@
 /** What the gateway's own call deadline reports; the error table maps it to 504. */
 export const NO_REPLY = 'org.freedesktop.DBus.Error.NoReply';
 
+/** A received reply that breaks the wire format or has another signature than the call expects (the service's fault). */
+export const INCONSISTENT_MESSAGE = 'org.freedesktop.DBus.Error.InconsistentMessage';
+
 /** Raised when dbus-next refuses to build a message (a gateway bug, never client input). */
 export const MARSHAL_FAILED = 'org.freedesktop.DBus.Error.Failed';
 

@@ -81,7 +81,7 @@ export class SubscribeService {
     this.#log = deps.log;
     this.#audit = deps.audit;
     this.#options = deps.options;
-    this.#hub = new EventHub(deps.bus, deps.log);
+    this.#hub = new EventHub(deps.bus);
     const maxPayload = Math.max(MIN_MESSAGE_BYTES, (deps.options.maxPaths + deps.options.maxInterfaces + 8) * MAX_ENTRY_BYTES);
     const options: ServerOptions = {
       noServer: true, clientTracking: false, maxPayload, perMessageDeflate: false,

@@ -244,3 +244,23 @@ export function encodeBody(signature: string, body: readonly unknown[], littleEn
   parseSignature(signature).forEach((node, i) => write(node, body[i]));
   return Buffer.from(out);
 }
+
+/** The fixed header and the rest of a whole message, as the socket reader splits them. */
+export function splitMessage(message: Buffer): [Buffer, Buffer] {
+  return [message.subarray(0, 16), Buffer.from(message.subarray(16))];
+}
+
+export interface SignalFields {
+  readonly path: string;
+  readonly interfaceName: string;
+  readonly member: string;
+  readonly sender?: string;
+}
+
+/** A SIGNAL message as dbus-next writes it. */
+export function signalMessage(fields: SignalFields, signature: string, body: readonly unknown[]): Buffer {
+  return compat.marshallMessage({
+    type: 4, serial: 9, path: fields.path, interface: fields.interfaceName, member: fields.member,
+    sender: fields.sender ?? ':1.7', signature, body: [...body],
+  })[0];
+}

@@ -133,8 +133,20 @@ export class BodyReader {
 
   /** Skips a `s`/`o` value without making a string of it. */
   skipString(): void {
+    this.stringBytes();
+  }
+
+  /**
+   * Reads a `s`/`o` value without making a string of it: answers where its
+   * UTF-8 bytes start; they end at `pos - 1` (the NUL).
+   */
+  stringBytes(): number {
     const length = this.uint32();
-    this.#need(length + 1);
+    const at = this.pos;
+    if (at + length + 1 > this.end) throw new DecodeError('message truncated (in a string)');
+    if (this.buffer[at + length] !== 0) throw new DecodeError('string without its NUL terminator');
+    this.pos = at + length + 1;
+    return at;
   }
 
   /**

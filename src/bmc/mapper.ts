@@ -10,7 +10,9 @@
  * FileNotFound) become one BusError with the historical text
  * `path or object not found: <path>` that scripts grep for.
  */
-import { BusError, type BusConnection } from '../dbus/bus.js';
+import { type BodyReader, BusError, type BusConnection } from '../dbus/bus.js';
+import { readBody, readDictOfSharedDicts } from '../dbus/decode-json.js';
+import { parseSingleType } from '../dbus/signature.js';
 
 export const MAPPER_BUS_NAME = 'xyz.openbmc_project.ObjectMapper';
 export const MAPPER_OBJECT_PATH = '/xyz/openbmc_project/object_mapper';
@@ -20,6 +22,10 @@ const NOT_FOUND_ERRORS: ReadonlySet<string> = new Set([
   'xyz.openbmc_project.Common.Error.ResourceNotFound',
   'org.freedesktop.DBus.Error.FileNotFound',
 ]);
+
+const SERVICE_MAP = parseSingleType('a{sas}');
+/** GetSubTree and GetAncestors: equal owner maps (all sensors of a daemon) are read once and shared. */
+const readSubTree = (reader: BodyReader) => readDictOfSharedDicts(reader, SERVICE_MAP);
 
 /** bus name → interfaces it implements at one object path. */
 export type ServiceMap = Readonly<Record<string, readonly string[]>>;
@@ -34,19 +40,21 @@ export class Mapper {
   }
 
   /** Owners of `objectPath`; BusError FileNotFound if the mapper does not know it. */
-  async getObject(objectPath: string, interfaces: readonly string[] = []): Promise<ServiceMap> {
-    const [owners] = await this.#call(objectPath, 'GetObject', 'sas', [objectPath, interfaces], 'a{sas}');
+  async getObject(objectPath: string, interfaces: readonly string[] = [], signal?: AbortSignal): Promise<ServiceMap> {
+    const [owners] = await this.#call(objectPath, 'GetObject', 'sas', [objectPath, interfaces], 'a{sas}',
+      (reader) => readBody(reader, 'a{sas}'), signal);
     return owners as ServiceMap;
   }
 
-  /** Every object below `objectPath` (not itself) up to `depth` levels (0 = all). */
-  async getSubTree(objectPath: string, depth: number, interfaces: readonly string[] = []): Promise<SubTree> {
-    const [tree] = await this.#call(objectPath, 'GetSubTree', 'sias', [objectPath, depth, interfaces], 'a{sa{sas}}');
+  /** Every object below `objectPath` (not itself) up to `depth` levels (0 = all); the owner maps are frozen and shared. */
+  async getSubTree(objectPath: string, depth: number, interfaces: readonly string[] = [], signal?: AbortSignal): Promise<SubTree> {
+    const tree = await this.#call(objectPath, 'GetSubTree', 'sias', [objectPath, depth, interfaces], 'a{sa{sas}}', readSubTree, signal);
     return withoutRoot(tree as SubTree, objectPath);
   }
 
   async getSubTreePaths(objectPath: string, depth: number, interfaces: readonly string[] = []): Promise<string[]> {
-    const [paths] = await this.#call(objectPath, 'GetSubTreePaths', 'sias', [objectPath, depth, interfaces], 'as');
+    const [paths] = await this.#call(objectPath, 'GetSubTreePaths', 'sias', [objectPath, depth, interfaces], 'as',
+      (reader) => readBody(reader, 'as'));
     return (paths as string[]).filter((path) => path !== objectPath);
   }
 
@@ -54,8 +62,8 @@ export class Mapper {
    * Objects above `objectPath`. The real mapper matches by string prefix
    * (`/a/b` is reported as an ancestor of `/a/bc`), so keep true ancestors only.
    */
-  async getAncestors(objectPath: string, interfaces: readonly string[] = []): Promise<SubTree> {
-    const [tree] = await this.#call(objectPath, 'GetAncestors', 'sas', [objectPath, interfaces], 'a{sa{sas}}');
+  async getAncestors(objectPath: string, interfaces: readonly string[] = [], signal?: AbortSignal): Promise<SubTree> {
+    const tree = await this.#call(objectPath, 'GetAncestors', 'sas', [objectPath, interfaces], 'a{sa{sas}}', readSubTree, signal);
     const ancestors: Record<string, ServiceMap> = {};
     for (const [path, services] of Object.entries(tree as SubTree)) {
       if (isAncestor(path, objectPath)) ancestors[path] = services;
@@ -63,16 +71,18 @@ export class Mapper {
     return ancestors;
   }
 
-  async #call(objectPath: string, member: string, signature: string, body: unknown[], replySignature: string): Promise<unknown[]> {
+  async #call<T>(objectPath: string, member: string, signature: string, body: unknown[], replySignature: string,
+    read: (reader: BodyReader) => T, signal?: AbortSignal): Promise<T> {
     try {
-      return await this.#bus.callJson({
+      return await this.#bus.callWith({
         busName: MAPPER_BUS_NAME,
         objectPath: MAPPER_OBJECT_PATH,
         interfaceName: MAPPER_INTERFACE,
         member,
         signature,
         body,
-      }, replySignature);
+        ...(signal ? { signal } : {}),
+      }, replySignature, read);
     } catch (err) {
       if (err instanceof BusError && NOT_FOUND_ERRORS.has(err.errorName)) {
         throw new BusError('org.freedesktop.DBus.Error.FileNotFound', `path or object not found: ${objectPath}`);

@@ -57,8 +57,8 @@ export class BusConnection {
   readonly #pending = new PendingCalls();
   readonly matchRules: MatchRules;
   #closed = false;
-  /** Messages sent in one event-loop turn leave in one writev (see #batchWrites). */
-  #corked = false;
+  /** Encoded calls of this event-loop turn, written together at its end (see #flush). */
+  #outgoing: Buffer[] = [];
 
   private constructor(bus: dbus.MessageBus, callTimeoutMs: number) {
     this.#bus = bus;
@@ -157,15 +157,8 @@ export class BusConnection {
     if (this.#closed) return Promise.reject(new BusError('org.freedesktop.DBus.Error.Disconnected', 'the bus connection is closed'));
     if (call.signal?.aborted) return Promise.reject(call.signal.reason);
     const serial = this.#bus.newSerial();
-    const reply = this.#pending.wait({
-      serial,
-      call: { busName: call.busName, interfaceName: call.interfaceName, member: call.member, objectPath: call.objectPath },
-      timeoutMs: call.timeoutMs ?? this.#callTimeoutMs,
-      read,
-      ...(call.signal ? { signal: call.signal } : {}),
-    });
+    const reply = this.#pending.wait({ serial, call, timeoutMs: call.timeoutMs ?? this.#callTimeoutMs, read, signal: call.signal });
     try {
-      this.#batchWrites();
       this.#send(call, serial);
     } catch (err) {
       this.#pending.fail(serial, BusError.from(err));
@@ -223,6 +216,8 @@ export class BusConnection {
       body: call.body ?? [],
     });
     if (!wire) {
+      // Keep the order of calls: what is queued goes first.
+      this.#flush();
       this.#bus.send(new dbus.Message({
         serial,
         destination: call.busName,
@@ -234,38 +229,34 @@ export class BusConnection {
       }));
       return;
     }
+    if (!this.#socket().writable) throw new Error('Cannot send message, stream is closed');
+    if (this.#outgoing.push(wire) === 1) setImmediate(() => this.#flush());
+  }
+
+  /**
+   * Writes the calls queued in this event-loop turn (setImmediate runs after
+   * the turn's I/O callbacks) as one buffer in one write, instead of one
+   * write each: a write to the bus socket was the largest single cost of a
+   * small read, and an enumerate makes a thousand calls (docs/PERFORMANCE.md).
+   * A lone call waits no longer than the turn.
+   */
+  #flush(): void {
+    const queued = this.#outgoing;
+    if (queued.length === 0) return;
+    this.#outgoing = [];
     const stream = this.#socket();
-    if (!stream.writable) throw new Error('Cannot send message, stream is closed');
-    stream.write(wire);
+    // A lost connection fails its calls at their deadlines (and ends the daemon, see main.ts).
+    if (stream.writable) stream.write(queued.length === 1 ? queued[0]! : Buffer.concat(queued));
   }
 
   /** The socket to the bus daemon, under dbus-next's connection. */
-  #socket(): NodeJS.WritableStream & { writable: boolean; cork?(): void; uncork?(): void } {
+  #socket(): NodeJS.WritableStream & { writable: boolean } {
     return (this.#bus as unknown as { _connection: { stream: NodeJS.WritableStream & { writable: boolean } } })._connection.stream;
   }
 
   /** dbus-next's table of reply handlers by serial (for its own calls, such as Hello). */
   #replyHandlers(): Record<number, (reply: dbus.Message) => void> {
     return (this.#bus as unknown as { _methodReturnHandlers: Record<number, (reply: dbus.Message) => void> })._methodReturnHandlers;
-  }
-
-  /**
-   * Corks the bus socket until the end of this event-loop turn (setImmediate
-   * runs after the turn's I/O callbacks), so that the calls of every request
-   * handled in the turn go out in one writev instead of one write each. A
-   * write to the bus socket was the largest single cost of a small read
-   * (docs/PERFORMANCE.md); a lone call waits no longer than the turn.
-   */
-  #batchWrites(): void {
-    if (this.#corked) return;
-    const stream = this.#socket();
-    if (!stream.cork || !stream.uncork) return;
-    stream.cork();
-    this.#corked = true;
-    setImmediate(() => {
-      this.#corked = false;
-      stream.uncork?.();
-    });
   }
 
   /** Listens to every signal the connection receives (match rules decide which). */

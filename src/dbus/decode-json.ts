@@ -106,6 +106,43 @@ export function readDict(reader: BodyReader, readKey: ReadKey, readValue: ReadJs
   return out;
 }
 
+/**
+ * A string-keyed dict whose values are dicts (`a{sa{…}}`), read so that
+ * values with the same bytes become one shared, frozen object. The mapper's
+ * GetSubTree lists thousands of objects whose owners and interfaces are the
+ * same few combinations (every sensor of a daemon): they are decoded once and
+ * kept once, instead of thousands of equal copies.
+ */
+export function readDictOfSharedDicts(reader: BodyReader, valueNode: TypeNode): { [key: string]: Json } {
+  if (valueNode.code !== 'a' || valueNode.children[0]?.code !== '{') throw new TypeError('the values must be dicts');
+  const readValue = jsonReader(valueNode);
+  const shared = new Map<string, Json>();
+  const readKey = (r: BodyReader) => r.string();
+  return readDict(reader, readKey, (r) => {
+    const start = r.pos;
+    // A dict's entries start 8-aligned, so equal entries are equal bytes wherever the dict is.
+    const end = r.beginArray(8);
+    const bytes = r.buffer.toString('latin1', r.pos, end);
+    let value = shared.get(bytes);
+    if (value === undefined) {
+      r.pos = start;
+      value = deepFreeze(readValue(r));
+      shared.set(bytes, value);
+    } else {
+      r.pos = end;
+    }
+    return value;
+  });
+}
+
+function deepFreeze(value: Json): Json {
+  if (typeof value === 'object' && value !== null) {
+    for (const item of Object.values(value)) deepFreeze(item as Json);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 function compile(node: TypeNode): ReadJson {
   switch (node.code) {
     case 'y':

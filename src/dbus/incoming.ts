@@ -47,7 +47,6 @@ export interface IncomingMessage {
    */
   readonly bytes: Buffer;
   readonly bodyStart: number;
-  readonly fds?: unknown;
 }
 
 /** A reader over the message's body. */
@@ -63,11 +62,9 @@ const BIG = 0x42; // 'B'
 /** The specification's limits: a whole message at most 128 MiB, an array (the header fields) at most 64 MiB. */
 const MAX_MESSAGE = 1 << 27;
 const MAX_FIELDS = 1 << 26;
-const FIELD_NAMES = [undefined, 'path', 'interface', 'member', 'errorName', 'replySerial', 'destination', 'sender', 'signature', 'unixFd'] as const;
 
 interface Readable {
-  read(size: number): Buffer | { data: Buffer; fds?: unknown } | null;
-  on(event: 'readable', listener: () => void): unknown;
+  on(event: 'data', listener: (chunk: Buffer | { data: Buffer }) => void): unknown;
   destroy(error?: Error): unknown;
 }
 
@@ -122,33 +119,63 @@ function dbusNextRead(message: IncomingMessage, options: object): unknown[] | un
   const DBusBuffer = require('dbus-next/lib/dbus-buffer.js') as DBusBufferClass;
   // DBusBuffer reads from its buffer's first byte; the body starts 8-aligned, so alignment is the message's.
   const body = message.bytes.subarray(message.bodyStart);
-  return new DBusBuffer(body, 0, message.littleEndian ? LITTLE : BIG, message.fds, options).read(message.signature);
+  // No unix fds: the gateway never passes them (it refuses `h`), so a body with one is unreadable.
+  return new DBusBuffer(body, 0, message.littleEndian ? LITTLE : BIG, null, options).read(message.signature);
 }
 
+/**
+ * Frames the socket's bytes into messages. The socket flows (no
+ * `read(n)`, which copies through the stream's buffer list): a message that
+ * lies within one chunk is a view of it, one that spans chunks is copied
+ * together once.
+ */
 function readMessages(stream: Readable, interceptor: MessageInterceptor, onMessage: (message: object) => void, options: object): void {
+  const chunks: Buffer[] = [];
+  let buffered = 0;
   let header: Buffer | undefined;
-  let rest = 0;
-  stream.on('readable', () => {
-    for (;;) {
+  let need = 16;
+  const take = (bytes: number): Buffer => {
+    buffered -= bytes;
+    const first = chunks[0]!;
+    if (first.length > bytes) {
+      chunks[0] = first.subarray(bytes);
+      return first.subarray(0, bytes);
+    }
+    if (first.length === bytes) return chunks.shift()!;
+    const out = Buffer.allocUnsafe(bytes);
+    for (let at = 0; at < bytes;) {
+      const chunk = chunks[0]!;
+      const part = Math.min(chunk.length, bytes - at);
+      chunk.copy(out, at, 0, part);
+      at += part;
+      if (part === chunk.length) chunks.shift();
+      else chunks[0] = chunk.subarray(part);
+    }
+    return out;
+  };
+  stream.on('data', (data: Buffer | { data: Buffer }) => {
+    const chunk = Buffer.isBuffer(data) ? data : data.data;
+    chunks.push(chunk);
+    buffered += chunk.length;
+    while (buffered >= need) {
       if (header === undefined) {
-        const fixed = stream.read(16);
-        if (fixed === null) return;
-        header = Buffer.isBuffer(fixed) ? fixed : fixed.data;
+        header = take(16);
         try {
-          rest = frameLength(header);
+          need = frameLength(header);
         } catch (err) {
           stream.destroy(err as Error);
+          chunks.length = 0;
           return;
         }
+        continue;
       }
-      const chunk = stream.read(rest);
-      if (chunk === null) return;
       const fixed = header;
+      const bytes = take(need);
       header = undefined;
-      const [bytes, fds] = Buffer.isBuffer(chunk) ? [chunk, undefined] : [chunk.data, chunk.fds];
+      need = 16;
       let message: IncomingMessage;
       try {
-        message = parseMessage(fixed, bytes, fds);
+        message = parseMessage(fixed, bytes);
       } catch (err) {
         if (err instanceof DecodeError) continue;
         throw err;
@@ -175,47 +202,61 @@ function frameLength(header: Buffer): number {
   return total - 16;
 }
 
+/** A received message (one shape for all, for the JIT's sake). */
+class Received implements IncomingMessage {
+  path: string | undefined = undefined;
+  interfaceName: string | undefined = undefined;
+  member: string | undefined = undefined;
+  errorName: string | undefined = undefined;
+  replySerial: number | undefined = undefined;
+  destination: string | undefined = undefined;
+  sender: string | undefined = undefined;
+  signature = '';
+
+  constructor(
+    readonly type: number,
+    readonly flags: number,
+    readonly serial: number,
+    readonly littleEndian: boolean,
+    readonly bytes: Buffer,
+    readonly bodyStart: number,
+  ) {}
+}
+
 /** The fixed header and the header fields (`a(yv)`, starting right after the 16 bytes). */
-export function parseMessage(fixed: Buffer, bytes: Buffer, fds?: unknown): IncomingMessage {
+export function parseMessage(fixed: Buffer, bytes: Buffer): IncomingMessage {
   const littleEndian = fixed[0] === LITTLE;
   const fieldsLength = littleEndian ? fixed.readUInt32LE(12) : fixed.readUInt32BE(12);
-  const bodyStart = (fieldsLength + 7) & ~7;
+  const message = new Received(fixed[1]!, fixed[2]!, littleEndian ? fixed.readUInt32LE(8) : fixed.readUInt32BE(8), littleEndian,
+    bytes, (fieldsLength + 7) & ~7);
   const reader = new BodyReader(bytes, 0, fieldsLength, littleEndian);
-  const fields: Record<string, string | number> = {};
   while (reader.pos < fieldsLength) {
     reader.align(8);
     const code = reader.byte();
     const signature = reader.signature();
-    const name = FIELD_NAMES[code];
-    if (name !== undefined && (signature === 's' || signature === 'o')) fields[name] = reader.string();
-    else if (name !== undefined && signature === 'g') fields[name] = reader.signature();
-    else if (name !== undefined && signature === 'u') fields[name] = reader.uint32();
-    // Unknown fields must be ignored (specification), whatever their type.
-    else jsonReader(parseFieldType(signature))(reader);
+    if (signature === 's' || signature === 'o') {
+      const value = reader.string();
+      switch (code) {
+        case 1: message.path = value; break;
+        case 2: message.interfaceName = value; break;
+        case 3: message.member = value; break;
+        case 4: message.errorName = value; break;
+        case 6: message.destination = value; break;
+        case 7: message.sender = value; break;
+      }
+    } else if (signature === 'g') {
+      const value = reader.signature();
+      if (code === 8) message.signature = value;
+    } else if (signature === 'u') {
+      const value = reader.uint32();
+      if (code === 5) message.replySerial = value;
+    } else {
+      // Unknown fields must be ignored (specification), whatever their type.
+      jsonReader(parseFieldType(signature))(reader);
+    }
   }
   if (reader.pos !== fieldsLength) throw new DecodeError('header field crosses the end of the header');
-  return {
-    type: fixed[1]!,
-    flags: fixed[2]!,
-    serial: littleEndian ? fixed.readUInt32LE(8) : fixed.readUInt32BE(8),
-    littleEndian,
-    ...stringField(fields, 'path', 'path'),
-    ...stringField(fields, 'interface', 'interfaceName'),
-    ...stringField(fields, 'member', 'member'),
-    ...stringField(fields, 'errorName', 'errorName'),
-    ...stringField(fields, 'destination', 'destination'),
-    ...stringField(fields, 'sender', 'sender'),
-    ...(typeof fields.replySerial === 'number' ? { replySerial: fields.replySerial } : {}),
-    signature: typeof fields.signature === 'string' ? fields.signature : '',
-    bytes,
-    bodyStart,
-    ...(fds !== undefined ? { fds } : {}),
-  };
-}
-
-function stringField<K extends string>(fields: Record<string, string | number>, field: string, key: K): { [P in K]?: string } {
-  const value = fields[field];
-  return (typeof value === 'string' ? { [key]: value } : {}) as { [P in K]?: string };
+  return message;
 }
 
 function parseFieldType(signature: string) {

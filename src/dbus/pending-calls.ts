@@ -4,9 +4,13 @@
  * may be given up by its caller (an AbortSignal: the client left); either
  * way the entry is gone, and a reply arriving later is dropped unread.
  *
- * A reply is read by the function its caller chose: decode-json.ts for the
- * hot paths, dbus-next's decoder for the rest. A body that does not fit is
- * the service's fault and rejects the one call with InconsistentMessage.
+ * A reply is read by the function its caller chose: decode-json.ts or
+ * decode-text.ts for the hot paths, dbus-next's decoder for the rest. A body
+ * that does not fit is the service's fault and rejects the one call with
+ * InconsistentMessage.
+ *
+ * One object per call, no closures: this is the path of every bus call, and
+ * an enumerate makes a thousand of them.
  */
 import { BusError, INCONSISTENT_MESSAGE, NO_REPLY } from './bus-error.js';
 import { DecodeError } from './decode-json.js';
@@ -15,83 +19,101 @@ import { dbusNextBody, type IncomingMessage, MessageType } from './incoming.js';
 /** Turns a METHOD_RETURN into the caller's result. */
 export type ReplyReader<T> = (reply: IncomingMessage) => T;
 
-interface Pending {
-  settle(reply: IncomingMessage): void;
-  fail(error: unknown): void;
+/** What was called, for error texts. */
+export interface CallName {
+  readonly busName: string;
+  readonly interfaceName: string;
+  readonly member: string;
+  readonly objectPath: string;
 }
 
 export interface WaitOptions<T> {
   readonly serial: number;
-  /** What was called, for error texts. */
-  readonly call: { readonly busName: string; readonly interfaceName: string; readonly member: string; readonly objectPath: string };
+  readonly call: CallName;
   readonly timeoutMs: number;
   readonly read: ReplyReader<T>;
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
+}
+
+class PendingCall<T> {
+  readonly #calls: Map<number, PendingCall<unknown>>;
+  readonly #options: WaitOptions<T>;
+  readonly #resolve: (value: T) => void;
+  readonly #reject: (error: unknown) => void;
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(calls: Map<number, PendingCall<unknown>>, options: WaitOptions<T>, resolve: (value: T) => void, reject: (error: unknown) => void) {
+    this.#calls = calls;
+    this.#options = options;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    this.#timer = setTimeout(() => this.fail(this.#deadlinePassed()), options.timeoutMs);
+    options.signal?.addEventListener('abort', this, { once: true });
+  }
+
+  /** The abort signal's listener (an object, so no closure per call). */
+  handleEvent(): void {
+    this.fail(this.#options.signal?.reason);
+  }
+
+  #done(): void {
+    clearTimeout(this.#timer);
+    this.#options.signal?.removeEventListener('abort', this);
+    this.#calls.delete(this.#options.serial);
+  }
+
+  fail(error: unknown): void {
+    this.#done();
+    this.#reject(error);
+  }
+
+  settle(reply: IncomingMessage): void {
+    this.#done();
+    if (reply.type === MessageType.ERROR) {
+      this.#reject(errorOf(reply));
+      return;
+    }
+    let value: T;
+    try {
+      value = this.#options.read(reply);
+    } catch (err) {
+      const { busName, interfaceName, member, objectPath } = this.#options.call;
+      this.#reject(err instanceof DecodeError
+        ? new BusError(INCONSISTENT_MESSAGE, `${busName} answered ${interfaceName}.${member} on ${objectPath} with a malformed reply: ${err.message}`)
+        : BusError.from(err));
+      return;
+    }
+    this.#resolve(value);
+  }
+
+  #deadlinePassed(): BusError {
+    const { busName, interfaceName, member, objectPath } = this.#options.call;
+    return new BusError(NO_REPLY, `${busName} did not answer ${interfaceName}.${member} on ${objectPath} within ${this.#options.timeoutMs} ms`);
+  }
 }
 
 export class PendingCalls {
-  readonly #pending = new Map<number, Pending>();
+  readonly #calls = new Map<number, PendingCall<unknown>>();
 
   /** Resolves with the read reply; rejects with a BusError (or the signal's reason once aborted). */
   wait<T>(options: WaitOptions<T>): Promise<T> {
-    const { serial, signal, call } = options;
-    const what = `${call.interfaceName}.${call.member} on ${call.objectPath}`;
+    if (options.signal?.aborted) return Promise.reject(options.signal.reason);
     return new Promise<T>((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', abort);
-        this.#pending.delete(serial);
-      };
-      const abort = () => {
-        done();
-        reject(signal?.reason);
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new BusError(NO_REPLY, `${call.busName} did not answer ${what} within ${options.timeoutMs} ms`));
-      }, options.timeoutMs);
-      signal?.addEventListener('abort', abort, { once: true });
-      this.#pending.set(serial, {
-        fail: (error) => {
-          done();
-          reject(error);
-        },
-        settle: (reply) => {
-          done();
-          if (reply.type === MessageType.ERROR) reject(errorOf(reply));
-          else {
-            try {
-              resolve(options.read(reply));
-            } catch (err) {
-              reject(err instanceof DecodeError
-                ? new BusError(INCONSISTENT_MESSAGE, `${call.busName} answered ${what} with a malformed reply: ${err.message}`)
-                : BusError.from(err));
-            }
-          }
-        },
-      });
+      this.#calls.set(options.serial, new PendingCall(this.#calls, options, resolve, reject) as PendingCall<unknown>);
     });
   }
 
   /** Rejects a waiting call with `error` (a call that could not be sent). */
   fail(serial: number, error: unknown): void {
-    this.#pending.get(serial)?.fail(error);
+    this.#calls.get(serial)?.fail(error);
   }
 
   /** Settles the call a reply belongs to; false when none waits for it. */
   settle(reply: IncomingMessage): boolean {
-    const pending = reply.replySerial === undefined ? undefined : this.#pending.get(reply.replySerial);
+    const pending = reply.replySerial === undefined ? undefined : this.#calls.get(reply.replySerial);
     if (!pending) return false;
     pending.settle(reply);
     return true;
-  }
-
-  get size(): number {
-    return this.#pending.size;
   }
 }
 

@@ -17,7 +17,7 @@ import { mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
-import busboy from 'busboy';
+import type Busboy from 'busboy';
 import type { Context } from 'koa';
 import type { BusConnection } from '../dbus/bus.js';
 import { watchForNewVersion } from '../bmc/image-version.js';
@@ -85,6 +85,9 @@ export class ImageUploader {
 
   /** Streams the body (or its first file part) to `path`; removes the file on any failure. */
   async #receive(ctx: Context, kind: 'raw' | 'multipart', path: string): Promise<void> {
+    // The multipart parser is loaded at the first multipart upload (an idle gateway does not hold
+    // it), before anything reads the body.
+    const busboy = kind === 'multipart' ? (await import('busboy')).default : undefined;
     // A silent client cuts the upload: the raw path destroys its size limiter, the multipart path
     // its parser (which fails the file part); either way the write fails with the 408.
     const idle = new AbortController();
@@ -94,8 +97,8 @@ export class ImageUploader {
       idle.abort(new GatewayError(408, `The upload sent nothing for ${this.#options.idleTimeoutMs} ms; the partial image was removed`));
     });
     try {
-      if (kind === 'raw') await this.#writeStream(ctx, ctx.req, path, idle.signal);
-      else await this.#writeMultipart(ctx, path, idle.signal);
+      if (busboy === undefined) await this.#writeStream(ctx, ctx.req, path, idle.signal);
+      else await this.#writeMultipart(ctx, path, idle.signal, busboy);
     } catch (err) {
       await unlink(path).catch(() => undefined);
       if (err instanceof GatewayError) throw err;
@@ -140,8 +143,8 @@ export class ImageUploader {
     await written;
   }
 
-  async #writeMultipart(ctx: Context, path: string, cut: AbortSignal): Promise<void> {
-    let parser: busboy.Busboy;
+  async #writeMultipart(ctx: Context, path: string, cut: AbortSignal, busboy: typeof Busboy): Promise<void> {
+    let parser: Busboy.Busboy;
     try {
       parser = busboy({ headers: ctx.req.headers, limits: { files: 1, fields: 16, parts: 32, fileSize: this.#options.maxBytes } });
     } catch (err) {

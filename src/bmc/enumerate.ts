@@ -19,7 +19,7 @@
  * stops calling the bus, and the replies of calls in flight are dropped unread.
  */
 import { BusError, type BusConnection } from '../dbus/bus.js';
-import { readManagedObjectTexts, readPropertyTexts } from '../dbus/decode-text.js';
+import { readManagedObjectText, readPropertyTexts } from '../dbus/decode-text.js';
 import { compareKeys } from '../dbus/json-writer.js';
 import { EnumeratedObjects, SOURCES_PER_OWNER } from './enumerated-objects.js';
 import type { Limiter } from './limit.js';
@@ -55,15 +55,57 @@ export async function fetchEnumerate(deps: EnumerateDeps, plan: EnumeratePlan, d
   const { subtree } = plan;
   const objects = new EnumeratedObjects(Object.keys(subtree).sort(compareKeys), depth);
   if (objects.paths.length === 0) return objects;
-  // Owners merge in bus-name order, as GET <path> merges them.
-  const ranks = new Map<string, number>();
-  for (const busName of [...new Set(Object.values(subtree).flatMap((owners) => Object.keys(owners)))].sort()) {
-    ranks.set(busName, ranks.size);
-  }
+  const owners = new Owners(subtree);
   await Promise.all([...plan.managers].map(([busName, managerPath]) =>
-    getManagedObjects(deps, objects, subtree, busName, managerPath, ranks.get(busName) ?? 0, signal)));
-  await getAllUncovered(deps, objects, subtree, ranks, signal);
+    getManagedObjects(deps, objects, subtree, busName, managerPath, owners.rank(busName), signal)));
+  await getAllUncovered(deps, objects, subtree, owners, signal);
   return objects;
+}
+
+/** One owner of an object, as enumerate reads it. */
+interface Owner {
+  readonly busName: string;
+  /** Place in bus-name order: owners merge in that order, as GET <path> merges them. */
+  readonly rank: number;
+  /** The interfaces worth a GetAll (no standard ones). */
+  readonly interfaces: readonly string[];
+  readonly manager: boolean;
+}
+
+/**
+ * What enumerate needs of each owner map of the subtree, worked out once per
+ * distinct map: the mapper's maps are shared between objects with the same
+ * owners (every sensor of a daemon, see Mapper.getSubTree), so a
+ * 10,000-object subtree has only a few.
+ */
+class Owners {
+  readonly #ranks = new Map<string, number>();
+  readonly #owners = new Map<ServiceMap, readonly Owner[]>();
+
+  constructor(subtree: SubTree) {
+    const busNames = new Set<string>();
+    for (const map of new Set(Object.values(subtree))) for (const busName in map) busNames.add(busName);
+    for (const busName of [...busNames].sort()) this.#ranks.set(busName, this.#ranks.size);
+  }
+
+  rank(busName: string): number {
+    return this.#ranks.get(busName) ?? 0;
+  }
+
+  /** The owners of a map, in merge order. */
+  of(map: ServiceMap): readonly Owner[] {
+    let owners = this.#owners.get(map);
+    if (owners === undefined) {
+      owners = Object.keys(map).sort().map((busName) => ({
+        busName,
+        rank: this.rank(busName),
+        interfaces: dataInterfaces(map[busName] ?? []),
+        manager: (map[busName] ?? []).includes(OBJECT_MANAGER),
+      }));
+      this.#owners.set(map, owners);
+    }
+    return owners;
+  }
 }
 
 /**
@@ -74,31 +116,25 @@ export async function fetchEnumerate(deps: EnumerateDeps, plan: EnumeratePlan, d
  */
 async function findManagers(mapper: Mapper, objectPath: string, subtree: SubTree, signal?: AbortSignal): Promise<Map<string, string>> {
   const managers = new Map<string, string>();
-  const inside = Object.entries(subtree)
-    .filter(([, owners]) => hasManager(owners))
-    .sort(([a], [b]) => a.split('/').length - b.split('/').length);
-  for (const [path, owners] of inside) {
-    for (const busName of managerOwners(owners)) if (!managers.has(busName)) managers.set(busName, path);
+  const depth = (path: string) => path.split('/').length;
+  const owners = new Owners(subtree);
+  const inside = Object.keys(subtree)
+    .filter((path) => owners.of(subtree[path]!).some((owner) => owner.manager))
+    .sort((a, b) => depth(a) - depth(b));
+  for (const path of inside) {
+    for (const owner of owners.of(subtree[path]!)) if (owner.manager && !managers.has(owner.busName)) managers.set(owner.busName, path);
   }
   const above = await mapper.getAncestors(objectPath, [OBJECT_MANAGER], signal).catch(ignoreNotFound);
   const self = await mapper.getObject(objectPath, [OBJECT_MANAGER], signal).catch(ignoreNotFound);
   const candidates: Array<[string, ServiceMap]> = [...Object.entries(above)];
   if (Object.keys(self).length > 0) candidates.push([objectPath, self]);
   // Deepest ancestor last, so it overrides shallower ones.
-  candidates.sort(([a], [b]) => a.split('/').length - b.split('/').length);
-  for (const [path, owners] of candidates) {
+  candidates.sort(([a], [b]) => depth(a) - depth(b));
+  for (const [path, map] of candidates) {
     if (path !== objectPath && !isAncestor(path, objectPath)) continue;
-    for (const busName of managerOwners(owners)) managers.set(busName, path);
+    for (const [busName, interfaces] of Object.entries(map)) if (interfaces.includes(OBJECT_MANAGER)) managers.set(busName, path);
   }
   return managers;
-}
-
-function hasManager(owners: ServiceMap): boolean {
-  return managerOwners(owners).length > 0;
-}
-
-function managerOwners(owners: ServiceMap): string[] {
-  return Object.entries(owners).filter(([, interfaces]) => interfaces.includes(OBJECT_MANAGER)).map(([name]) => name);
 }
 
 function ignoreNotFound(err: unknown): Record<string, never> {
@@ -106,24 +142,31 @@ function ignoreNotFound(err: unknown): Record<string, never> {
   throw err;
 }
 
-/** One manager's objects, those of the subtree that this owner serves; a failing manager is not fatal (GetAll covers its objects). */
+/**
+ * One manager's objects, those of the subtree that this owner serves, read
+ * as the reply arrives (megabytes for a sensor daemon). A failing manager is
+ * not fatal: what it gave is forgotten, and GetAll covers its objects.
+ */
 async function getManagedObjects(deps: EnumerateDeps, objects: EnumeratedObjects, subtree: SubTree, busName: string,
   managerPath: string, rank: number, signal?: AbortSignal): Promise<void> {
+  const order = rank * SOURCES_PER_OWNER;
+  const taken: string[] = [];
   try {
-    await deps.limiter.run(() => deps.bus.callWith(
+    await deps.limiter.run(() => deps.bus.callEntries(
       { busName, objectPath: managerPath, interfaceName: OBJECT_MANAGER, member: 'GetManagedObjects', ...(signal ? { signal } : {}) },
       'a{oa{sa{sv}}}',
-      (reader) => objects.collect((open) => readManagedObjectTexts(reader, objects.text, objects.valueDepth,
-        (path) => (subtree[path]?.[busName] ? open(path, rank * SOURCES_PER_OWNER) : undefined))),
+      (reader) => readManagedObjectText(reader, objects.target, (path, readProperties) => {
+        if (!subtree[path]?.[busName]) return;
+        objects.object(path, order, readProperties);
+        taken.push(path);
+      }),
     ));
   } catch (err) {
+    objects.forget(order, taken);
     if (err instanceof BusError && err.errorName !== 'org.freedesktop.DBus.Error.NoReply') return;
     throw err;
   }
 }
-
-/** One GetAll to read: the object, its owner and interface, and the source's merge order. */
-type Read = readonly [objectPath: string, busName: string, interfaceName: string, order: number];
 
 /**
  * GetAll, per data interface, for every (path, owner) no manager covered, in
@@ -135,9 +178,8 @@ type Read = readonly [objectPath: string, busName: string, interfaceName: string
  * thousand association objects cost a thousand round trips; this keeps each
  * one cheap for the gateway.
  */
-async function getAllUncovered(deps: EnumerateDeps, objects: EnumeratedObjects, subtree: SubTree,
-  ranks: ReadonlyMap<string, number>, signal?: AbortSignal): Promise<void> {
-  const reads = uncovered(objects, subtree, ranks);
+async function getAllUncovered(deps: EnumerateDeps, objects: EnumeratedObjects, subtree: SubTree, owners: Owners,
+  signal?: AbortSignal): Promise<void> {
   const most = deps.limiter.max;
   let inFlight = 0;
   let failure: { error: unknown } | undefined;
@@ -150,46 +192,45 @@ async function getAllUncovered(deps: EnumerateDeps, objects: EnumeratedObjects, 
     failure ??= { error };
     answered();
   };
+  // Where the next read is: object, owner, interface (the managers have all answered: coverage is known).
+  let [pathIndex, ownerIndex, interfaceIndex] = [0, 0, 0];
+  const next = (): boolean => {
+    for (; pathIndex < objects.paths.length; pathIndex++, ownerIndex = 0) {
+      const objectPath = objects.paths[pathIndex]!;
+      const list = owners.of(subtree[objectPath] ?? {});
+      for (; ownerIndex < list.length; ownerIndex++, interfaceIndex = 0) {
+        const owner = list[ownerIndex]!;
+        if (interfaceIndex === 0 && objects.hasOwner(objectPath, owner.rank)) continue;
+        if (interfaceIndex < owner.interfaces.length) {
+          const index = interfaceIndex++;
+          getAll(deps, objects, objectPath, owner.busName, owner.interfaces[index]!, owner.rank * SOURCES_PER_OWNER + index).then(answered, failed);
+          return true;
+        }
+      }
+    }
+    return false;
+  };
   for (;;) {
     // Checked here rather than given to each call: a thousand small calls need no abort listener
     // each, and the few in flight when the client leaves are small.
     signal?.throwIfAborted();
     if (failure) throw failure.error;
-    while (inFlight < most) {
-      const next = reads.next();
-      if (next.done) break;
-      inFlight++;
-      getAll(deps, objects, next.value).then(answered, failed);
-    }
+    while (inFlight < most && next()) inFlight++;
     if (inFlight === 0) return;
     await new Promise<void>((resolve) => (wake = resolve));
   }
 }
 
 /** One GetAll into `objects`; an interface without readable properties here is no failure (as for GET <path>). */
-async function getAll(deps: EnumerateDeps, objects: EnumeratedObjects, [objectPath, busName, interfaceName, order]: Read): Promise<void> {
+async function getAll(deps: EnumerateDeps, objects: EnumeratedObjects, objectPath: string, busName: string, interfaceName: string,
+  order: number): Promise<void> {
   try {
     await deps.limiter.run(() => deps.bus.callWith(
       { busName, objectPath, interfaceName: PROPERTIES_INTERFACE, member: 'GetAll', signature: 's', body: [interfaceName] },
       'a{sv}',
-      (reader) => objects.collectObject(objectPath, order, (sink) => readPropertyTexts(reader, objects.text, objects.valueDepth, sink)),
+      (reader) => objects.object(objectPath, order, (sink) => readPropertyTexts(reader, objects.target, sink)),
     ));
   } catch (err) {
     if (!(err instanceof BusError && NO_PROPERTIES.has(err.errorName))) throw err;
-  }
-}
-
-/** The GetAll reads still needed, in path order (checked as they are taken, after the managers answered). */
-function* uncovered(objects: EnumeratedObjects, subtree: SubTree, ranks: ReadonlyMap<string, number>): Generator<Read> {
-  for (const objectPath of objects.paths) {
-    const owners = subtree[objectPath] ?? {};
-    for (const busName of Object.keys(owners).sort()) {
-      const rank = ranks.get(busName) ?? 0;
-      if (objects.hasOwner(objectPath, rank)) continue;
-      const interfaces = dataInterfaces(owners[busName] ?? []);
-      for (let index = 0; index < interfaces.length; index++) {
-        yield [objectPath, busName, interfaces[index]!, rank * SOURCES_PER_OWNER + index];
-      }
-    }
   }
 }

@@ -10,11 +10,12 @@
  * merges them: owners in bus-name order, interfaces in the order their
  * source gives them, a later value of a name replacing an earlier one.
  *
- * `write` produces the data object (paths and names sorted) and lets go of
- * each object once it is written.
+ * `write` produces the data object (paths and names sorted), piece by
+ * piece, as often as asked (once per client of a shared enumerate).
  */
-import { type PropertyTextSink } from '../dbus/decode-text.js';
+import type { PropertyTextSink, TextTarget } from '../dbus/decode-text.js';
 import { compareKeys, JsonWriter } from '../dbus/json-writer.js';
+import { StringInterner } from '../dbus/string-interner.js';
 
 /** Orders of sources of one owner: an owner's rank times this, plus the interface's index. */
 export const SOURCES_PER_OWNER = 4096;
@@ -33,19 +34,18 @@ export class EnumeratedObjects {
   readonly #starts: number[] = [];
   readonly #ends: number[] = [];
   readonly #runs = new Map<string, Runs>();
-  /** One string per distinct property name, and its `"name": ` text. */
-  readonly #keys = new Map<string, string>();
+  /** One string per distinct property name. */
+  readonly names = new StringInterner();
 
   constructor(paths: readonly string[], depth: number) {
     this.paths = paths;
     this.depth = depth;
     this.text = new JsonWriter(2);
+    this.target = { text: this.text, depth: depth + 2, names: this.names };
   }
 
-  /** Nesting level of the property values. */
-  get valueDepth(): number {
-    return this.depth + 2;
-  }
+  /** Where the property values' text goes: two levels below the data object. */
+  readonly target: TextTarget;
 
   /** True when a source of this owner rank has given the object (even with no properties). */
   hasOwner(objectPath: string, rank: number): boolean {
@@ -55,77 +55,65 @@ export class EnumeratedObjects {
     return false;
   }
 
-  /** Where every source's properties go (their names interned, their text's place kept). */
+  /** Where every source's properties go (their text's place kept). */
   readonly #sink: PropertyTextSink = {
     property: (name, start, end) => {
-      let known = this.#keys.get(name);
-      if (known === undefined) this.#keys.set(name, (known = name));
-      this.#names.push(known);
+      this.#names.push(name);
       this.#starts.push(start);
       this.#ends.push(end);
     },
   };
 
   /**
-   * Takes what one reply gives (GetManagedObjects): `read` gets
-   * `open(objectPath, order)`, the sink for that object's properties from
-   * this source. Nothing of the reply is kept unless `read` returns (a reply
-   * that turns out malformed half-way leaves no trace but unused text).
+   * Takes the properties of one object from one source, in `order`: what
+   * `read` gives the sink. Kept only if `read` returns.
    */
-  collect(read: (open: (objectPath: string, order: number) => PropertyTextSink) => void): void {
-    const mark = this.#names.length;
-    const opened: Array<[string, number, number]> = [];
-    try {
-      read((objectPath, order) => {
-        opened.push([objectPath, order, this.#names.length]);
-        return this.#sink;
-      });
-    } catch (err) {
-      this.#truncate(mark);
-      throw err;
-    }
-    opened.forEach(([objectPath, order, first], i) => {
-      this.#addRun(objectPath, order, first, i + 1 < opened.length ? opened[i + 1]![2] : this.#names.length);
-    });
-  }
-
-  /** Takes the properties of one object from one source (GetAll), kept only if `read` returns. */
-  collectObject(objectPath: string, order: number, read: (sink: PropertyTextSink) => void): void {
-    const mark = this.#names.length;
+  object(objectPath: string, order: number, read: (sink: PropertyTextSink) => void): void {
+    const first = this.#names.length;
     try {
       read(this.#sink);
     } catch (err) {
-      this.#truncate(mark);
+      this.#names.length = this.#starts.length = this.#ends.length = first;
       throw err;
     }
-    this.#addRun(objectPath, order, mark, this.#names.length);
-  }
-
-  #truncate(entries: number): void {
-    this.#names.length = this.#starts.length = this.#ends.length = entries;
-  }
-
-  #addRun(objectPath: string, order: number, first: number, end: number): void {
     let runs = this.#runs.get(objectPath);
     if (!runs) this.#runs.set(objectPath, (runs = []));
-    runs.push(order, first, end);
+    runs.push(order, first, this.#names.length);
   }
 
-  /** The data object: `{"<path>": {"<name>": value, ...}, ...}`, sorted, at `depth`. */
-  write(writer: JsonWriter): void {
+  /**
+   * Forgets what a source gave (a reply that turned out malformed half-way,
+   * after some of its objects were taken): its text stays, unused.
+   */
+  forget(order: number, objectPaths: Iterable<string>): void {
+    for (const objectPath of objectPaths) {
+      const runs = this.#runs.get(objectPath);
+      if (!runs) continue;
+      for (let i = runs.length - 3; i >= 0; i -= 3) if (runs[i] === order) runs.splice(i, 3);
+    }
+  }
+
+  /**
+   * Writes the data object, `{"<path>": {"<name>": value, ...}, ...}`
+   * (sorted, at `depth`), a piece at a time: it yields after each object, so
+   * that the text can be sent as it is written and several clients can each
+   * be sent it at their own pace. The objects stay as they are.
+   */
+  *write(writer: JsonWriter): Generator<void, void, undefined> {
     const depth = this.depth;
     if (this.paths.length === 0) {
       writer.ascii('{}');
       return;
     }
     writer.ascii('{');
-    this.paths.forEach((objectPath, i) => {
+    for (let i = 0; i < this.paths.length; i++) {
+      const objectPath = this.paths[i]!;
       if (i > 0) writer.ascii(',');
       writer.newline(depth + 1);
       writer.key(objectPath);
       this.#writeObject(writer, this.#runs.get(objectPath));
-      this.#runs.delete(objectPath);
-    });
+      yield;
+    }
     writer.newline(depth);
     writer.ascii('}');
   }

@@ -13,6 +13,7 @@ import dbus from 'dbus-next';
 import { BusError } from './bus-error.js';
 import type { Json } from './convert-out.js';
 import { type BodyReader, DecodeError, readBody } from './decode-json.js';
+import { type EntryReader, readEntries } from './entry-stream.js';
 import { bodyReader, dbusNextBody, type IncomingMessage, interceptMessages, MessageType } from './incoming.js';
 import { installMarshalFixes } from './marshal-fixes.js';
 import { MatchRules } from './match-rules.js';
@@ -73,7 +74,10 @@ export class BusConnection {
         body: [rule],
       }).then(() => undefined),
     );
-    interceptMessages(this.#socket(), (message) => this.#receive(message));
+    interceptMessages(this.#socket(), {
+      take: (message) => this.#receive(message),
+      entries: (message) => this.#pending.stream(message),
+    });
   }
 
   /**
@@ -149,15 +153,31 @@ export class BusConnection {
   }
 
   /**
+   * For a reply that is one dict of a string or path to an array
+   * (`a{s a…}`, `a{o a…}`: GetSubTree, GetManagedObjects): each entry goes to
+   * `entry`, which reads its key and value. A big reply is read so while it
+   * arrives (entry-stream.ts), never held whole: the bus socket's chunks are
+   * all that is in memory of it at a time.
+   */
+  callEntries(call: MethodCall, replySignature: string, entry: EntryReader): Promise<void> {
+    return this.#request(call, (reply) => {
+      if (reply.signature !== replySignature) throw new DecodeError(`signature '${reply.signature}', expected '${replySignature}'`);
+      const reader = bodyReader(reply);
+      readEntries(reader, entry);
+      if (reader.pos !== reader.end) throw new DecodeError(`${reader.end - reader.pos} bytes after the last value`);
+    }, { signature: replySignature, read: entry });
+  }
+
+  /**
    * One promise per call, settled by whichever comes first: the reply, the
    * deadline timer or the caller's abort signal (no second promise raced
    * against it: this is the hot path of every read).
    */
-  #request<T>(call: MethodCall, read: ReplyReader<T>): Promise<T> {
+  #request<T>(call: MethodCall, read: ReplyReader<T>, entries?: { signature: string; read: EntryReader }): Promise<T> {
     if (this.#closed) return Promise.reject(new BusError('org.freedesktop.DBus.Error.Disconnected', 'the bus connection is closed'));
     if (call.signal?.aborted) return Promise.reject(call.signal.reason);
     const serial = this.#bus.newSerial();
-    const reply = this.#pending.wait({ serial, call, timeoutMs: call.timeoutMs ?? this.#callTimeoutMs, read, signal: call.signal });
+    const reply = this.#pending.wait({ serial, call, timeoutMs: call.timeoutMs ?? this.#callTimeoutMs, read, entries, signal: call.signal });
     try {
       this.#send(call, serial);
     } catch (err) {

@@ -21,6 +21,7 @@
  */
 import { BodyReader, DecodeError } from './body-reader.js';
 import type { Json } from './convert-out.js';
+import { fnv1a } from './string-interner.js';
 import { type TypeNode, parseSignature, parseSingleType } from './signature.js';
 
 export { BodyReader, DecodeError } from './body-reader.js';
@@ -72,17 +73,40 @@ function readerTypes(signature: string): TypeNode[] {
   }
 }
 
-/** A variant's value: its own signature (one complete type), then the value. */
-export function readVariant(reader: BodyReader): Json {
+/** The basic types by their code's byte: a variant of one of them (most properties) needs no signature string. */
+const BASIC_TYPES: ReadonlyArray<TypeNode | undefined> = (() => {
+  const table: Array<TypeNode | undefined> = [];
+  for (const code of 'ybnqiuxtdsogv') table[code.charCodeAt(0)] = parseSingleType(code);
+  return table;
+})();
+
+/**
+ * A variant's type: its signature, which must be one complete type.
+ * Variants are entered one level deeper (see MAX_VARIANT_DEPTH); the caller
+ * leaves with `reader.variantDepth--` after the value.
+ */
+export function variantType(reader: BodyReader): TypeNode {
+  if (++reader.variantDepth > MAX_VARIANT_DEPTH) throw new DecodeError(`variants nested deeper than ${MAX_VARIANT_DEPTH}`);
+  const at = reader.pos;
+  const bytes = reader.buffer;
+  if (at + 3 <= reader.end && bytes[at] === 1 && bytes[at + 2] === 0) {
+    const basic = BASIC_TYPES[bytes[at + 1]!];
+    if (basic !== undefined) {
+      reader.pos = at + 3;
+      return basic;
+    }
+  }
   const signature = reader.signature();
-  let node: TypeNode;
   try {
-    node = parseSingleType(signature);
+    return parseSingleType(signature);
   } catch (err) {
     throw new DecodeError(`variant: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (++reader.variantDepth > MAX_VARIANT_DEPTH) throw new DecodeError(`variants nested deeper than ${MAX_VARIANT_DEPTH}`);
-  const value = jsonReader(node)(reader);
+}
+
+/** A variant's value: its own signature (one complete type), then the value. */
+export function readVariant(reader: BodyReader): Json {
+  const value = jsonReader(variantType(reader))(reader);
   reader.variantDepth--;
   return value;
 }
@@ -107,32 +131,39 @@ export function readDict(reader: BodyReader, readKey: ReadKey, readValue: ReadJs
 }
 
 /**
- * A string-keyed dict whose values are dicts (`a{sa{…}}`), read so that
- * values with the same bytes become one shared, frozen object. The mapper's
- * GetSubTree lists thousands of objects whose owners and interfaces are the
- * same few combinations (every sensor of a daemon): they are decoded once and
- * kept once, instead of thousands of equal copies.
+ * Reads the entries of a string-keyed dict whose values are dicts
+ * (`a{sa{…}}`) into `out`, so that values with the same bytes become one
+ * shared, frozen object. The mapper's GetSubTree lists thousands of objects
+ * whose owners and interfaces are the same few combinations (every sensor of
+ * a daemon): they are decoded once and kept once. The entries come one by
+ * one (entry-stream.ts), so the reader keeps the values it has seen.
  */
-export function readDictOfSharedDicts(reader: BodyReader, valueNode: TypeNode): { [key: string]: Json } {
+export function sharedDictEntries(out: { [key: string]: Json }, valueNode: TypeNode): (reader: BodyReader) => void {
   if (valueNode.code !== 'a' || valueNode.children[0]?.code !== '{') throw new TypeError('the values must be dicts');
   const readValue = jsonReader(valueNode);
-  const shared = new Map<string, Json>();
-  const readKey = (r: BodyReader) => r.string();
-  return readDict(reader, readKey, (r) => {
+  /** Hash of a value's bytes → the values seen with that hash, with a copy of their bytes. */
+  const seen = new Map<number, Array<[Buffer, Json]>>();
+  return (r) => {
+    const key = r.string();
     const start = r.pos;
     // A dict's entries start 8-aligned, so equal entries are equal bytes wherever the dict is.
     const end = r.beginArray(8);
-    const bytes = r.buffer.toString('latin1', r.pos, end);
-    let value = shared.get(bytes);
+    const contentStart = r.pos;
+    const hash = fnv1a(r.buffer, contentStart, end);
+    const candidates = seen.get(hash);
+    let value = candidates?.find(([bytes]) => r.buffer.compare(bytes, 0, bytes.length, contentStart, end) === 0)?.[1];
     if (value === undefined) {
       r.pos = start;
       value = deepFreeze(readValue(r));
-      shared.set(bytes, value);
+      const entry: [Buffer, Json] = [Buffer.from(r.buffer.subarray(contentStart, end)), value];
+      if (candidates) candidates.push(entry);
+      else seen.set(hash, [entry]);
     } else {
       r.pos = end;
     }
-    return value;
-  });
+    if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    else out[key] = value;
+  };
 }
 
 function deepFreeze(value: Json): Json {

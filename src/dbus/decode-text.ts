@@ -18,15 +18,15 @@
  * Malformed or truncated values throw DecodeError, as in decode-json.ts.
  */
 import type { BodyReader } from './body-reader.js';
-import { alignmentOf, DecodeError, jsonReader } from './decode-json.js';
+import { alignmentOf, DecodeError, jsonReader, variantType } from './decode-json.js';
 import type { JsonWriter } from './json-writer.js';
-import { type TypeNode, parseSingleType } from './signature.js';
+import type { TypeNode } from './signature.js';
+import type { StringInterner } from './string-interner.js';
 
 /** Writes one value of a compiled type, read at the reader's position, as JSON text at `depth`. */
 export type WriteText = (reader: BodyReader, writer: JsonWriter, depth: number) => void;
 
 const compiled = new WeakMap<TypeNode, WriteText>();
-const MAX_VARIANT_DEPTH = 64;
 
 export function textWriter(node: TypeNode): WriteText {
   let write = compiled.get(node);
@@ -39,15 +39,7 @@ export function textWriter(node: TypeNode): WriteText {
 
 /** A variant's value as JSON text (the variant itself leaves no trace, as in the JSON values). */
 export function writeVariantText(reader: BodyReader, writer: JsonWriter, depth: number): void {
-  const signature = reader.signature();
-  let node: TypeNode;
-  try {
-    node = parseSingleType(signature);
-  } catch (err) {
-    throw new DecodeError(`variant: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  if (++reader.variantDepth > MAX_VARIANT_DEPTH) throw new DecodeError(`variants nested deeper than ${MAX_VARIANT_DEPTH}`);
-  textWriter(node)(reader, writer, depth);
+  textWriter(variantType(reader))(reader, writer, depth);
   reader.variantDepth--;
 }
 
@@ -156,16 +148,25 @@ export interface PropertyTextSink {
   property(name: string, start: number, end: number): void;
 }
 
+/** Where the values' text goes, and the strings of the names seen so far. */
+export interface TextTarget {
+  readonly text: JsonWriter;
+  /** Nesting level of the values. */
+  readonly depth: number;
+  readonly names: StringInterner;
+}
+
 /**
  * A property map (`a{sv}`, GetAll's reply): each value's JSON text at
  * `depth` is appended to `text`, and its name and place go to `sink`, in the
  * order of the message (a repeated name is the caller's to resolve).
  */
-export function readPropertyTexts(reader: BodyReader, text: JsonWriter, depth: number, sink: PropertyTextSink): void {
+export function readPropertyTexts(reader: BodyReader, { text, depth, names }: TextTarget, sink: PropertyTextSink): void {
   const end = reader.beginArray(8);
   while (reader.pos < end) {
     reader.align(8);
-    const name = reader.string();
+    const nameStart = reader.stringBytes();
+    const name = names.get(reader.buffer, nameStart, reader.pos - 1);
     const start = text.length;
     writeVariantText(reader, text, depth);
     sink.property(name, start, text.length);
@@ -174,27 +175,28 @@ export function readPropertyTexts(reader: BodyReader, text: JsonWriter, depth: n
 }
 
 /**
- * GetManagedObjects' reply (`a{oa{sa{sv}}}`): for each object, `select`
- * names the sink of its properties (of all its interfaces, in order), or
- * undefined to skip the object unread.
+ * One entry of GetManagedObjects' reply (`a{oa{sa{sv}}}`, read entry by
+ * entry, see entry-stream.ts): `take` gets the object's path and the reader
+ * of its properties (of all its interfaces, in order); an object whose
+ * properties `take` does not read is skipped unread.
  */
-export function readManagedObjectTexts(reader: BodyReader, text: JsonWriter, depth: number,
-  select: (objectPath: string) => PropertyTextSink | undefined): void {
-  const end = reader.beginArray(8);
-  while (reader.pos < end) {
-    reader.align(8);
-    const sink = select(reader.string());
-    if (sink === undefined) {
-      reader.skipArray(8);
-      continue;
-    }
+export function readManagedObjectText(reader: BodyReader, target: TextTarget,
+  take: (objectPath: string, readProperties: (sink: PropertyTextSink) => void) => void): void {
+  const objectPath = reader.string();
+  const start = reader.pos;
+  let read = false;
+  take(objectPath, (sink) => {
+    read = true;
     const interfacesEnd = reader.beginArray(8);
     while (reader.pos < interfacesEnd) {
       reader.align(8);
       reader.skipString();
-      readPropertyTexts(reader, text, depth, sink);
+      readPropertyTexts(reader, target, sink);
     }
     reader.endArray(interfacesEnd);
+  });
+  if (!read) {
+    reader.pos = start;
+    reader.skipArray(8);
   }
-  reader.endArray(end);
 }

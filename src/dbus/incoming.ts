@@ -1,8 +1,8 @@
 /**
  * Received messages, framed and their headers read by the gateway itself,
- * so that a reply's body can go to decode-json.ts instead of through
- * dbus-next's decoder (and so that nobody's body is decoded before someone
- * asks for it).
+ * so that a reply's body can go to decode-json.ts or decode-text.ts instead
+ * of through dbus-next's decoder (and so that nobody's body is decoded before
+ * someone asks for it).
  *
  * dbus-next reads its socket in `unmarshalMessages` (lib/message.js), which
  * its connection looks up on the module when the handshake is done; that
@@ -13,6 +13,8 @@
  * the interceptor first; what it does not take is decoded the dbus-next way
  * and handed to dbus-next's connection as before (method calls to the
  * gateway, such as Peer.Ping, and the replies to dbus-next's own Hello).
+ * A big body (over 64 KiB) that the interceptor can read entry by entry
+ * (entry-stream.ts) is read so while it arrives, never held whole.
  *
  * A message whose header breaks the format (lengths beyond the
  * specification's 128 MiB, a bad byte order mark or version) leaves no way
@@ -22,7 +24,9 @@
  * socket handler and end the process).
  */
 import { createRequire } from 'node:module';
+import { ByteQueue } from './byte-queue.js';
 import { BodyReader, DecodeError, jsonReader } from './decode-json.js';
+import { type EntryConsumer, EntryStream } from './entry-stream.js';
 import { parseSingleType } from './signature.js';
 
 export const MessageType = { METHOD_CALL: 1, METHOD_RETURN: 2, ERROR: 3, SIGNAL: 4 } as const;
@@ -40,28 +44,33 @@ export interface IncomingMessage {
   readonly destination?: string;
   readonly sender?: string;
   readonly signature: string;
-  /**
-   * Everything after the fixed 16-byte header: the header fields, their
-   * padding, the body. Offsets here are 16 less than in the message, which
-   * keeps alignment (16 is a multiple of 8).
-   */
-  readonly bytes: Buffer;
-  readonly bodyStart: number;
+  /** The body (its first byte is 8-aligned in the message, so alignment holds from 0). */
+  readonly body: Buffer;
 }
 
 /** A reader over the message's body. */
 export function bodyReader(message: IncomingMessage): BodyReader {
-  return new BodyReader(message.bytes, message.bodyStart, message.bytes.length, message.littleEndian);
+  return new BodyReader(message.body, 0, message.body.length, message.littleEndian);
 }
 
-/** Takes a message (true) or leaves it to dbus-next (false). */
-export type MessageInterceptor = (message: IncomingMessage) => boolean;
+/** What the bus connection does with the messages of its socket. */
+export interface MessageInterceptor {
+  /** Takes a message (true) or leaves it to dbus-next (false). */
+  take(message: IncomingMessage): boolean;
+  /**
+   * For a big body, before it arrives (`message.body` is still empty): the
+   * consumer that reads it entry by entry, or undefined to read it whole.
+   */
+  entries(message: IncomingMessage): EntryConsumer | undefined;
+}
 
 const LITTLE = 0x6c; // 'l'
 const BIG = 0x42; // 'B'
 /** The specification's limits: a whole message at most 128 MiB, an array (the header fields) at most 64 MiB. */
 const MAX_MESSAGE = 1 << 27;
 const MAX_FIELDS = 1 << 26;
+/** Bodies above this are read entry by entry when the interceptor can (entry-stream.ts). */
+const STREAM_ABOVE = 64 * 1024;
 
 interface Readable {
   on(event: 'data', listener: (chunk: Buffer | { data: Buffer }) => void): unknown;
@@ -115,91 +124,121 @@ export function dbusNextBody(message: IncomingMessage): unknown[] {
 
 /** dbus-next's first decoding pass over the body (its "marshaller format"); undefined for no body. */
 function dbusNextRead(message: IncomingMessage, options: object): unknown[] | undefined {
-  if (message.signature === '' || message.bodyStart === message.bytes.length) return undefined;
+  if (message.signature === '' || message.body.length === 0) return undefined;
   const DBusBuffer = require('dbus-next/lib/dbus-buffer.js') as DBusBufferClass;
-  // DBusBuffer reads from its buffer's first byte; the body starts 8-aligned, so alignment is the message's.
-  const body = message.bytes.subarray(message.bodyStart);
   // No unix fds: the gateway never passes them (it refuses `h`), so a body with one is unreadable.
-  return new DBusBuffer(body, 0, message.littleEndian ? LITTLE : BIG, null, options).read(message.signature);
+  return new DBusBuffer(message.body, 0, message.littleEndian ? LITTLE : BIG, null, options).read(message.signature);
 }
 
 /**
- * Frames the socket's bytes into messages. The socket flows (no
- * `read(n)`, which copies through the stream's buffer list): a message that
- * lies within one chunk is a view of it, one that spans chunks is copied
- * together once.
+ * Frames the socket's bytes into messages. The socket flows (no `read(n)`,
+ * which copies through the stream's buffer list): a message that lies
+ * within one chunk is a view of it, one that spans chunks is copied together
+ * once, and a big one the interceptor reads entry by entry is never whole.
  */
 function readMessages(stream: Readable, interceptor: MessageInterceptor, onMessage: (message: object) => void, options: object): void {
-  const chunks: Buffer[] = [];
-  let buffered = 0;
-  let header: Buffer | undefined;
-  let need = 16;
-  const take = (bytes: number): Buffer => {
-    buffered -= bytes;
-    const first = chunks[0]!;
-    if (first.length > bytes) {
-      chunks[0] = first.subarray(bytes);
-      return first.subarray(0, bytes);
-    }
-    if (first.length === bytes) return chunks.shift()!;
-    const out = Buffer.allocUnsafe(bytes);
-    for (let at = 0; at < bytes;) {
-      const chunk = chunks[0]!;
-      const part = Math.min(chunk.length, bytes - at);
-      chunk.copy(out, at, 0, part);
-      at += part;
-      if (part === chunk.length) chunks.shift();
-      else chunks[0] = chunk.subarray(part);
-    }
-    return out;
+  const queue = new ByteQueue();
+  let state: 'fixed' | 'whole' | 'fields' | 'body' | 'stream' | 'skip' = 'fixed';
+  let fixed: Buffer = Buffer.alloc(0);
+  let frame = { fields: 0, body: 0 };
+  /** A big message whose header is read, waiting for its body. */
+  let waiting: Received | undefined;
+  let streaming: EntryStream | undefined;
+  let skipping = 0;
+  const deliver = (message: IncomingMessage) => {
+    if (interceptor.take(message)) return;
+    const legacy = legacyMessage(message, options);
+    if (legacy) onMessage(legacy);
   };
   stream.on('data', (data: Buffer | { data: Buffer }) => {
-    const chunk = Buffer.isBuffer(data) ? data : data.data;
-    chunks.push(chunk);
-    buffered += chunk.length;
-    while (buffered >= need) {
-      if (header === undefined) {
-        header = take(16);
-        try {
-          need = frameLength(header);
-        } catch (err) {
-          stream.destroy(err as Error);
-          chunks.length = 0;
-          return;
+    queue.push(Buffer.isBuffer(data) ? data : data.data);
+    for (;;) {
+      switch (state) {
+        case 'fixed':
+          if (queue.length < 16) return;
+          fixed = queue.take(16);
+          try {
+            frame = frameLengths(fixed);
+          } catch (err) {
+            stream.destroy(err as Error);
+            queue.clear();
+            return;
+          }
+          state = frame.body > STREAM_ABOVE ? 'fields' : 'whole';
+          break;
+        case 'whole': {
+          if (queue.length < frame.fields + frame.body) return;
+          const bytes = queue.take(frame.fields + frame.body);
+          state = 'fixed';
+          const message = parsed(fixed, bytes.subarray(0, frame.fields), bytes.subarray(frame.fields));
+          if (message) deliver(message);
+          break;
         }
-        continue;
+        case 'fields': {
+          // A big body: read the header first, the interceptor may take the body entry by entry.
+          if (queue.length < frame.fields) return;
+          const message = parsed(fixed, queue.take(frame.fields), Buffer.alloc(0));
+          const consumer = message && interceptor.entries(message);
+          if (consumer) {
+            streaming = new EntryStream(consumer, frame.body, message.littleEndian);
+            state = 'stream';
+          } else if (message) {
+            waiting = message;
+            state = 'body';
+          } else {
+            skipping = frame.body;
+            state = 'skip';
+          }
+          break;
+        }
+        case 'body':
+          if (queue.length < frame.body) return;
+          waiting!.body = queue.take(frame.body);
+          state = 'fixed';
+          deliver(waiting!);
+          waiting = undefined;
+          break;
+        case 'stream':
+          if (!streaming!.advance(queue)) return;
+          streaming = undefined;
+          state = 'fixed';
+          break;
+        case 'skip': {
+          const bytes = Math.min(skipping, queue.length);
+          queue.skip(bytes);
+          skipping -= bytes;
+          if (skipping > 0) return;
+          state = 'fixed';
+          break;
+        }
       }
-      const fixed = header;
-      const bytes = take(need);
-      header = undefined;
-      need = 16;
-      let message: IncomingMessage;
-      try {
-        message = parseMessage(fixed, bytes);
-      } catch (err) {
-        if (err instanceof DecodeError) continue;
-        throw err;
-      }
-      if (interceptor(message)) continue;
-      const legacy = legacyMessage(message, options);
-      if (legacy) onMessage(legacy);
     }
   });
 }
 
-/** Bytes after the fixed header: the fields padded to 8, then the body. */
-function frameLength(header: Buffer): number {
-  const endian = header[0];
-  if (endian !== LITTLE && endian !== BIG) throw new Error(`D-Bus protocol error: byte order mark 0x${(endian ?? 0).toString(16)}`);
-  if (header[3] !== 1) throw new Error(`D-Bus protocol error: protocol version ${header[3]}`);
-  const little = endian === LITTLE;
-  const bodyLength = little ? header.readUInt32LE(4) : header.readUInt32BE(4);
-  const fieldsLength = little ? header.readUInt32LE(12) : header.readUInt32BE(12);
-  const total = 16 + ((fieldsLength + 7) & ~7) + bodyLength;
-  if (fieldsLength === 0 || fieldsLength > MAX_FIELDS || total > MAX_MESSAGE) {
-    throw new Error(`D-Bus protocol error: a message of ${fieldsLength} header and ${bodyLength} body bytes`);
+/** parseMessage, or undefined for a header that breaks the format (the message is dropped). */
+function parsed(fixed: Buffer, fields: Buffer, body: Buffer): Received | undefined {
+  try {
+    return parseMessage(fixed, fields, body);
+  } catch (err) {
+    if (err instanceof DecodeError) return undefined;
+    throw err;
   }
-  return total - 16;
+}
+
+/** The header fields' length (padded to 8) and the body's, from the fixed header. */
+function frameLengths(fixed: Buffer): { fields: number; body: number } {
+  const endian = fixed[0];
+  if (endian !== LITTLE && endian !== BIG) throw new Error(`D-Bus protocol error: byte order mark 0x${(endian ?? 0).toString(16)}`);
+  if (fixed[3] !== 1) throw new Error(`D-Bus protocol error: protocol version ${fixed[3]}`);
+  const little = endian === LITTLE;
+  const body = little ? fixed.readUInt32LE(4) : fixed.readUInt32BE(4);
+  const fieldsLength = little ? fixed.readUInt32LE(12) : fixed.readUInt32BE(12);
+  const fields = (fieldsLength + 7) & ~7;
+  if (fieldsLength === 0 || fieldsLength > MAX_FIELDS || 16 + fields + body > MAX_MESSAGE) {
+    throw new Error(`D-Bus protocol error: a message of ${fieldsLength} header and ${body} body bytes`);
+  }
+  return { fields, body };
 }
 
 /** A received message (one shape for all, for the JIT's sake). */
@@ -218,18 +257,21 @@ class Received implements IncomingMessage {
     readonly flags: number,
     readonly serial: number,
     readonly littleEndian: boolean,
-    readonly bytes: Buffer,
-    readonly bodyStart: number,
+    /** Set later for a big body read whole (see readMessages). */
+    public body: Buffer,
   ) {}
 }
 
-/** The fixed header and the header fields (`a(yv)`, starting right after the 16 bytes). */
-export function parseMessage(fixed: Buffer, bytes: Buffer): IncomingMessage {
+/**
+ * The fixed header and the header fields (`a(yv)`, the bytes right after the
+ * fixed 16, with their padding), and the body.
+ */
+export function parseMessage(fixed: Buffer, fields: Buffer, body: Buffer): Received {
   const littleEndian = fixed[0] === LITTLE;
   const fieldsLength = littleEndian ? fixed.readUInt32LE(12) : fixed.readUInt32BE(12);
-  const message = new Received(fixed[1]!, fixed[2]!, littleEndian ? fixed.readUInt32LE(8) : fixed.readUInt32BE(8), littleEndian,
-    bytes, (fieldsLength + 7) & ~7);
-  const reader = new BodyReader(bytes, 0, fieldsLength, littleEndian);
+  const message = new Received(fixed[1]!, fixed[2]!, littleEndian ? fixed.readUInt32LE(8) : fixed.readUInt32BE(8), littleEndian, body);
+  if (fieldsLength > fields.length) throw new DecodeError('message truncated (in the header fields)');
+  const reader = new BodyReader(fields, 0, fieldsLength, littleEndian);
   while (reader.pos < fieldsLength) {
     reader.align(8);
     const code = reader.byte();

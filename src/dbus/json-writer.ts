@@ -193,6 +193,17 @@ export class JsonWriter {
     return low;
   }
 
+  /** The text so far as chunks (no copy), and the writer empty again: for text sent as it is written. */
+  drain(): Buffer[] {
+    const chunks = this.chunks();
+    this.#chunks.length = 0;
+    this.#starts.length = 0;
+    this.#done = 0;
+    this.#chunk = this.#chunk.subarray(this.#at);
+    this.#at = 0;
+    return chunks;
+  }
+
   /** The text so far, as the list of chunks it is kept in (no copy). */
   chunks(): Buffer[] {
     return this.#at > 0 ? [...this.#chunks, this.#chunk.subarray(0, this.#at)] : [...this.#chunks];

@@ -14,6 +14,7 @@
  */
 import { BusError, INCONSISTENT_MESSAGE, NO_REPLY } from './bus-error.js';
 import { DecodeError } from './decode-json.js';
+import type { EntryConsumer, EntryReader } from './entry-stream.js';
 import { dbusNextBody, type IncomingMessage, MessageType } from './incoming.js';
 
 /** Turns a METHOD_RETURN into the caller's result. */
@@ -32,6 +33,8 @@ export interface WaitOptions<T> {
   readonly call: CallName;
   readonly timeoutMs: number;
   readonly read: ReplyReader<T>;
+  /** A reply of this signature may also be read entry by entry as it arrives (entry-stream.ts); the call then resolves with undefined. */
+  readonly entries?: { readonly signature: string; readonly read: EntryReader } | undefined;
   readonly signal?: AbortSignal | undefined;
 }
 
@@ -41,6 +44,7 @@ class PendingCall<T> {
   readonly #resolve: (value: T) => void;
   readonly #reject: (error: unknown) => void;
   readonly #timer: NodeJS.Timeout;
+  #settled = false;
 
   constructor(calls: Map<number, PendingCall<unknown>>, options: WaitOptions<T>, resolve: (value: T) => void, reject: (error: unknown) => void) {
     this.#calls = calls;
@@ -57,6 +61,7 @@ class PendingCall<T> {
   }
 
   #done(): void {
+    this.#settled = true;
     clearTimeout(this.#timer);
     this.#options.signal?.removeEventListener('abort', this);
     this.#calls.delete(this.#options.serial);
@@ -77,13 +82,36 @@ class PendingCall<T> {
     try {
       value = this.#options.read(reply);
     } catch (err) {
-      const { busName, interfaceName, member, objectPath } = this.#options.call;
-      this.#reject(err instanceof DecodeError
-        ? new BusError(INCONSISTENT_MESSAGE, `${busName} answered ${interfaceName}.${member} on ${objectPath} with a malformed reply: ${err.message}`)
-        : BusError.from(err));
+      this.#reject(err instanceof DecodeError ? this.#malformed(err) : BusError.from(err));
       return;
     }
     this.#resolve(value);
+  }
+
+  /**
+   * The consumer of a big reply read entry by entry, if this call reads its
+   * replies so; the call stays waiting (deadline, abort) until the body ends.
+   */
+  stream(reply: IncomingMessage): EntryConsumer | undefined {
+    const entries = this.#options.entries;
+    if (!entries || reply.type !== MessageType.METHOD_RETURN || reply.signature !== entries.signature) return undefined;
+    return {
+      // After a deadline or an abort the rest of the body is skipped unread.
+      entry: (reader) => {
+        if (!this.#settled) entries.read(reader);
+      },
+      end: (error) => {
+        if (this.#settled) return;
+        this.#done();
+        if (error) this.#reject(this.#malformed(error));
+        else this.#resolve(undefined as T);
+      },
+    };
+  }
+
+  #malformed(error: DecodeError): BusError {
+    const { busName, interfaceName, member, objectPath } = this.#options.call;
+    return new BusError(INCONSISTENT_MESSAGE, `${busName} answered ${interfaceName}.${member} on ${objectPath} with a malformed reply: ${error.message}`);
   }
 
   #deadlinePassed(): BusError {
@@ -106,6 +134,11 @@ export class PendingCalls {
   /** Rejects a waiting call with `error` (a call that could not be sent). */
   fail(serial: number, error: unknown): void {
     this.#calls.get(serial)?.fail(error);
+  }
+
+  /** For a big reply (its body not read yet): the consumer of its entries, if its call reads it so. */
+  stream(reply: IncomingMessage): EntryConsumer | undefined {
+    return reply.replySerial === undefined ? undefined : this.#calls.get(reply.replySerial)?.stream(reply);
   }
 
   /** Settles the call a reply belongs to; false when none waits for it. */

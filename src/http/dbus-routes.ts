@@ -8,7 +8,7 @@ import type { Json } from '../dbus/convert.js';
 import { GatewayError, pathNotFound } from '../errors.js';
 import type { EnumerateAnswers } from './enumerate-answers.js';
 import { readHandlers } from './handlers/read.js';
-import { sendBody, sendData } from './respond.js';
+import { sendData, sendStream } from './respond.js';
 import { type ObjectRoute, ROUTE_METHODS, allowHeader, isObjectPath, parseObjectRoute } from './url.js';
 
 /** A handler of a verb that carries a body (writes and actions). */
@@ -33,10 +33,11 @@ export function dbusRoutes(bmc: Bmc, writeHandlers: WriteHandlers, enumerates: E
     // An invalid object path cannot exist on the bus: answer without asking the mapper.
     if (!isObjectPath(route.objectPath)) throw pathNotFound(route.objectPath);
     if ((ctx.method === 'GET' || ctx.method === 'HEAD') && route.kind === 'enumerate') {
-      // Written straight from the bus replies, shared with identical requests in flight (enumerate-answers.ts).
+      // Read straight from the bus replies, shared with identical requests in flight, written while
+      // it is sent (enumerate-answers.ts).
       const signal = clientGone(ctx);
       try {
-        sendBody(ctx, await enumerates.answer(route.objectPath, signal));
+        sendStream(ctx, await enumerates.answer(route.objectPath, signal));
       } catch (err) {
         // The client left: there is nobody to answer.
         if (!signal.aborted) throw err;

@@ -13,40 +13,51 @@ import { writeJson } from './json-text.js';
 export const JSON_CONTENT_TYPE = 'application/json';
 
 /**
- * The success envelope as JSON text, `data` written by `writeData` at depth 1
- * (for data that is written straight from its source, such as enumerate's).
+ * The success envelope around its data, as two writers: the text before the
+ * data (ending with `"data": `) and after it. Keys sorted, as everywhere.
  */
-export function successEnvelope(writeData: (writer: JsonWriter) => void, extra: Readonly<Record<string, Json>> = {}): JsonWriter {
+export function successEnvelope(extra: Readonly<Record<string, Json>> = {}): { before(writer: JsonWriter): void; after(writer: JsonWriter): void } {
   const fields: Record<string, Json> = { ...extra, data: null, message: '200 OK', status: 'ok' };
-  const writer = new JsonWriter(2);
-  writer.ascii('{');
-  Object.keys(fields).sort(compareKeys).forEach((key, i) => {
-    if (i > 0) writer.ascii(',');
-    writer.newline(1);
-    writer.key(key);
-    if (key === 'data') writeData(writer);
-    else writer.value(fields[key]!, 1);
-  });
-  writer.newline(0);
-  writer.ascii('}');
-  return writer;
+  const keys = Object.keys(fields).sort(compareKeys);
+  const at = keys.indexOf('data');
+  const writeFields = (writer: JsonWriter, from: number, to: number) => {
+    for (let i = from; i < to; i++) {
+      if (i > 0) writer.ascii(',');
+      writer.newline(1);
+      writer.key(keys[i]!);
+      if (i !== at) writer.value(fields[keys[i]!]!, 1);
+    }
+  };
+  return {
+    before: (writer) => {
+      writer.ascii('{');
+      writeFields(writer, 0, at + 1);
+    },
+    after: (writer) => {
+      writeFields(writer, at + 1, keys.length);
+      writer.newline(0);
+      writer.ascii('}');
+    },
+  };
 }
 
 /** Success: always HTTP 200, as the original server (no 201/204 anywhere). */
 export function sendData(ctx: Context, data: Json, extra: Readonly<Record<string, Json>> = {}): void {
-  sendBody(ctx, successEnvelope((writer) => writer.value(data, 1), extra).chunks());
-}
-
-/** A success envelope already written (chunks of JSON text, sent as they are, also to several clients). */
-export function sendBody(ctx: Context, chunks: readonly Buffer[]): void {
+  const envelope = successEnvelope(extra);
+  const writer = new JsonWriter(2);
+  envelope.before(writer);
+  writer.value(data, 1);
+  envelope.after(writer);
   ctx.status = 200;
   ctx.type = JSON_CONTENT_TYPE;
-  if (chunks.length === 1) {
-    ctx.body = chunks[0];
-    return;
-  }
-  ctx.body = Readable.from(chunks);
-  ctx.length = chunks.reduce((bytes, chunk) => bytes + chunk.length, 0);
+  ctx.body = writer.toBuffer();
+}
+
+/** A success envelope sent as it is written (the stream is made per client). */
+export function sendStream(ctx: Context, body: Readable): void {
+  ctx.status = 200;
+  ctx.type = JSON_CONTENT_TYPE;
+  ctx.body = body;
 }
 
 export function sendError(ctx: Context, error: GatewayError): void {

@@ -245,9 +245,10 @@ export function encodeBody(signature: string, body: readonly unknown[], littleEn
   return Buffer.from(out);
 }
 
-/** The fixed header and the rest of a whole message, as the socket reader splits them. */
-export function splitMessage(message: Buffer): [Buffer, Buffer] {
-  return [message.subarray(0, 16), Buffer.from(message.subarray(16))];
+/** A whole message as the socket reader splits it: the fixed header, the header fields (padded), the body. */
+export function splitMessage(message: Buffer): [Buffer, Buffer, Buffer] {
+  const fields = 16 + ((message.readUInt32LE(12) + 7) & ~7);
+  return [message.subarray(0, 16), message.subarray(16, fields), Buffer.from(message.subarray(fields))];
 }
 
 export interface SignalFields {

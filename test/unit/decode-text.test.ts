@@ -9,9 +9,11 @@
 import test from 'ava';
 import dbus from 'dbus-next';
 import { BodyReader, DecodeError } from '../../src/dbus/decode-json.js';
-import { readManagedObjectTexts, readPropertyTexts, textWriter } from '../../src/dbus/decode-text.js';
+import { readManagedObjectText, readPropertyTexts, textWriter } from '../../src/dbus/decode-text.js';
+import { readEntries } from '../../src/dbus/entry-stream.js';
 import { JsonWriter } from '../../src/dbus/json-writer.js';
 import { parseSignature } from '../../src/dbus/signature.js';
+import { StringInterner } from '../../src/dbus/string-interner.js';
 import { conversionCases } from './convert.cases.js';
 import { bodyRange, encodeBody, generate, randomSource, replyMessage, viaDbusNext } from '../helpers/wire-samples.js';
 
@@ -88,7 +90,7 @@ test('readPropertyTexts: every property in message order, each value\'s text at 
   const text = new JsonWriter(2);
   text.ascii('prefix');
   const seen: Array<[string, string]> = [];
-  readPropertyTexts(new BodyReader(body, 0, body.length, true), text, 3, {
+  readPropertyTexts(new BodyReader(body, 0, body.length, true), { text, depth: 3, names: new StringInterner() }, {
     property: (name, start, end) => seen.push([name, text.toBuffer().toString('latin1', start, end)]),
   });
   t.deepEqual(seen, [
@@ -99,7 +101,7 @@ test('readPropertyTexts: every property in message order, each value\'s text at 
   ]);
 });
 
-test('readManagedObjectTexts: selected objects report their properties over all interfaces, others are skipped', (t) => {
+test('readManagedObjectText: taken objects report their properties over all interfaces, others are skipped', (t) => {
   const body = marshalledBody('a{oa{sa{sv}}}', [{
     '/a': { 'x.One': { A: V('i', 1) }, 'x.Two': { B: V('b', true), A: V('i', 2) } },
     '/skipped': { 'x.One': { A: V('s', 'never read') } },
@@ -107,8 +109,9 @@ test('readManagedObjectTexts: selected objects report their properties over all 
   }]);
   const text = new JsonWriter(2);
   const seen: string[] = [];
-  readManagedObjectTexts(new BodyReader(body, 0, body.length, true), text, 3, (path) => (path === '/skipped' ? undefined : {
-    property: (name, start, end) => seen.push(`${path} ${name}=${text.toBuffer().toString('latin1', start, end)}`),
+  readEntries(new BodyReader(body, 0, body.length, true), (reader) => readManagedObjectText(reader, { text, depth: 3, names: new StringInterner() }, (path, readProperties) => {
+    if (path === '/skipped') return;
+    readProperties({ property: (name, start, end) => seen.push(`${path} ${name}=${text.toBuffer().toString('latin1', start, end)}`) });
   }));
   t.deepEqual(seen, ['/a A=1', '/a B=true', '/a A=2']);
   t.false(text.toString().includes('never read'));
@@ -124,4 +127,18 @@ test('text: malformed values are refused with DecodeError', (t) => {
   t.throws(() => write('v', [1, 0x68, 0, 0, 0, 0, 0, 0]), { instanceOf: DecodeError });
   t.throws(() => write('ai', [8, 0, 0, 0, 1, 0, 0, 0]), { instanceOf: DecodeError });
   t.throws(() => write('a{sv}', [0xff, 0, 0, 0]), { instanceOf: DecodeError });
+});
+
+test('StringInterner: one string per distinct bytes, wherever they are', (t) => {
+  const names = new StringInterner();
+  const bytes = Buffer.from('Value|Value|Unit|Grüße|Valu|Grüße');
+  const value = names.get(bytes, 0, 5);
+  t.is(value, 'Value');
+  t.is(names.get(bytes, 6, 11), value);
+  t.is(names.get(bytes, 12, 16), 'Unit');
+  const grusse = names.get(bytes, 17, 24);
+  t.is(grusse, 'Grüße');
+  t.is(names.get(bytes, 25, 29), 'Valu');
+  t.is(names.get(bytes, 30, 37), grusse);
+  t.is(names.get(bytes, 0, 0), '');
 });

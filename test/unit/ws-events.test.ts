@@ -18,8 +18,7 @@ const OBJECT_MANAGER = 'org.freedesktop.DBus.ObjectManager';
 const HOST = '/xyz/openbmc_project/state/host0';
 
 function received(bytes: Buffer): SignalMessage {
-  const [fixed, rest] = splitMessage(bytes);
-  return new ReceivedSignal(parseMessage(fixed, rest));
+  return new ReceivedSignal(parseMessage(...splitMessage(bytes)));
 }
 
 function signal(objectPath: string, interfaceName: string, member: string, signature: string, body: unknown[]): SignalMessage {

@@ -160,6 +160,7 @@ export class BusConnection {
    * all that is in memory of it at a time.
    */
   callEntries(call: MethodCall, replySignature: string, entry: EntryReader): Promise<void> {
+    if (!/^a\{[so]a/.test(replySignature)) throw new TypeError(`callEntries reads dicts of a string or path to an array, not '${replySignature}'`);
     return this.#request(call, (reply) => {
       if (reply.signature !== replySignature) throw new DecodeError(`signature '${reply.signature}', expected '${replySignature}'`);
       const reader = bodyReader(reply);

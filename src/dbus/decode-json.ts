@@ -116,7 +116,7 @@ export function readVariant(reader: BodyReader): Json {
  * them (as dbus-next's objects), a repeated key keeps its first place and
  * its last value, and "__proto__" is an own key, not the prototype.
  */
-export function readDict(reader: BodyReader, readKey: ReadKey, readValue: ReadJson): { [key: string]: Json } {
+function readDict(reader: BodyReader, readKey: ReadKey, readValue: ReadJson): { [key: string]: Json } {
   const end = reader.beginArray(8);
   const out: { [key: string]: Json } = {};
   while (reader.pos < end) {
@@ -252,7 +252,7 @@ function compileArray(node: TypeNode): ReadJson {
  * bigints in decimal, booleans as "true"/"false", doubles as JS prints them
  * ("NaN" included, since a key is never null).
  */
-export function keyReader(node: TypeNode): ReadKey {
+function keyReader(node: TypeNode): ReadKey {
   switch (node.code) {
     case 's':
     case 'o':

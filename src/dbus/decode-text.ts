@@ -38,7 +38,7 @@ export function textWriter(node: TypeNode): WriteText {
 }
 
 /** A variant's value as JSON text (the variant itself leaves no trace, as in the JSON values). */
-export function writeVariantText(reader: BodyReader, writer: JsonWriter, depth: number): void {
+function writeVariantText(reader: BodyReader, writer: JsonWriter, depth: number): void {
   textWriter(variantType(reader))(reader, writer, depth);
   reader.variantDepth--;
 }

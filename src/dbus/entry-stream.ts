@@ -21,11 +21,6 @@ export interface EntryConsumer {
   end(error?: DecodeError): void;
 }
 
-/** Signatures whose bodies can be streamed: one dict of a string or object path to an array. */
-export function isStreamable(signature: string): boolean {
-  return /^a\{[so]a/.test(signature);
-}
-
 /** Reads every entry of a whole body (the same readers as when streamed). */
 export function readEntries(reader: BodyReader, entry: EntryReader): void {
   const end = reader.beginArray(8);

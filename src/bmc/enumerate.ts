@@ -38,6 +38,7 @@ export interface EnumerateDeps {
 export interface EnumeratePlan {
   readonly objectPath: string;
   readonly subtree: SubTree;
+  readonly owners: Owners;
   /** busName → object path of its ObjectManager. */
   readonly managers: ReadonlyMap<string, string>;
   readonly objectCount: number;
@@ -46,16 +47,16 @@ export interface EnumeratePlan {
 export async function planEnumerate(deps: EnumerateDeps, objectPath: string, signal?: AbortSignal): Promise<EnumeratePlan> {
   const subtree = await deps.mapper.getSubTree(objectPath, 0, [], signal);
   const objectCount = Object.keys(subtree).length;
-  const managers = objectCount === 0 ? new Map<string, string>() : await findManagers(deps.mapper, objectPath, subtree, signal);
-  return { objectPath, subtree, managers, objectCount };
+  const owners = new Owners(subtree);
+  const managers = objectCount === 0 ? new Map<string, string>() : await findManagers(deps.mapper, objectPath, subtree, owners, signal);
+  return { objectPath, subtree, owners, managers, objectCount };
 }
 
 /** Reads every object's properties; `depth` is where the caller will write the data object. */
 export async function fetchEnumerate(deps: EnumerateDeps, plan: EnumeratePlan, depth: number, signal?: AbortSignal): Promise<EnumeratedObjects> {
-  const { subtree } = plan;
+  const { subtree, owners } = plan;
   const objects = new EnumeratedObjects(Object.keys(subtree).sort(compareKeys), depth);
   if (objects.paths.length === 0) return objects;
-  const owners = new Owners(subtree);
   await Promise.all([...plan.managers].map(([busName, managerPath]) =>
     getManagedObjects(deps, objects, subtree, busName, managerPath, owners.rank(busName), signal)));
   await getAllUncovered(deps, objects, subtree, owners, signal);
@@ -78,7 +79,7 @@ interface Owner {
  * owners (every sensor of a daemon, see Mapper.getSubTree), so a
  * 10,000-object subtree has only a few.
  */
-class Owners {
+export class Owners {
   readonly #ranks = new Map<string, number>();
   readonly #owners = new Map<ServiceMap, readonly Owner[]>();
 
@@ -114,10 +115,10 @@ class Owners {
  * shallowest one inside the subtree (a service managing several roots below
  * the requested path falls back to GetAll for the rest).
  */
-async function findManagers(mapper: Mapper, objectPath: string, subtree: SubTree, signal?: AbortSignal): Promise<Map<string, string>> {
+async function findManagers(mapper: Mapper, objectPath: string, subtree: SubTree, owners: Owners, signal?: AbortSignal):
+  Promise<Map<string, string>> {
   const managers = new Map<string, string>();
   const depth = (path: string) => path.split('/').length;
-  const owners = new Owners(subtree);
   const inside = Object.keys(subtree)
     .filter((path) => owners.of(subtree[path]!).some((owner) => owner.manager))
     .sort((a, b) => depth(a) - depth(b));

@@ -143,9 +143,12 @@ function compileArray(node: TypeNode): WriteText {
   };
 }
 
-/** Receives the properties of one object: a name, and where its value's JSON text lies in the text written. */
+/**
+ * Receives the properties of one object: the name's id (in the target's
+ * `names`), and where its value's JSON text lies in the text written.
+ */
 export interface PropertyTextSink {
-  property(name: string, start: number, end: number): void;
+  property(name: number, start: number, end: number): void;
 }
 
 /** Where the values' text goes, and the strings of the names seen so far. */
@@ -166,7 +169,7 @@ export function readPropertyTexts(reader: BodyReader, { text, depth, names }: Te
   while (reader.pos < end) {
     reader.align(8);
     const nameStart = reader.stringBytes();
-    const name = names.get(reader.buffer, nameStart, reader.pos - 1);
+    const name = names.id(reader.buffer, nameStart, reader.pos - 1);
     const start = text.length;
     writeVariantText(reader, text, depth);
     sink.property(name, start, text.length);

@@ -1,24 +1,37 @@
 /**
- * One string per distinct byte sequence read from messages, made without
- * decoding the bytes again once seen: an enumerate reads the same few
- * property names tens of thousands of times. Pure: no I/O.
+ * One string per distinct byte sequence read from messages, numbered in the
+ * order first seen, made without decoding the bytes again once seen: an
+ * enumerate reads the same few property names tens of thousands of times.
+ * Pure: no I/O.
  */
 export class StringInterner {
-  /** Hash of the bytes → the byte sequences seen with that hash, and their strings. */
-  readonly #table = new Map<number, Array<[Buffer, string]>>();
+  /** Hash of the bytes → ids of the byte sequences seen with that hash. */
+  readonly #table = new Map<number, number[]>();
+  readonly #bytes: Buffer[] = [];
+  readonly #texts: string[] = [];
 
-  /** The string of the UTF-8 bytes `start` to `end` of `bytes`. */
-  get(bytes: Buffer, start: number, end: number): string {
+  /** Distinct strings so far (ids are 0 to size - 1). */
+  get size(): number {
+    return this.#texts.length;
+  }
+
+  /** The id of the UTF-8 bytes `start` to `end` of `bytes`. */
+  id(bytes: Buffer, start: number, end: number): number {
     const hash = fnv1a(bytes, start, end);
     const bucket = this.#table.get(hash);
     if (bucket) {
-      for (const [known, text] of bucket) if (sameBytes(known, bytes, start, end)) return text;
+      for (const id of bucket) if (sameBytes(this.#bytes[id]!, bytes, start, end)) return id;
     }
-    const text = bytes.toString('utf8', start, end);
-    const entry: [Buffer, string] = [Buffer.from(bytes.subarray(start, end)), text];
-    if (bucket) bucket.push(entry);
-    else this.#table.set(hash, [entry]);
-    return text;
+    const id = this.#texts.length;
+    this.#bytes.push(Buffer.from(bytes.subarray(start, end)));
+    this.#texts.push(bytes.toString('utf8', start, end));
+    if (bucket) bucket.push(id);
+    else this.#table.set(hash, [id]);
+    return id;
+  }
+
+  text(id: number): string {
+    return this.#texts[id]!;
   }
 }
 

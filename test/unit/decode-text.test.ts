@@ -89,9 +89,10 @@ test('readPropertyTexts: every property in message order, each value\'s text at 
   const body = marshalledBody('a{sv}', [{ Value: V('d', 42.5), Associations: V('a(sss)', [['a', 'b', '/c']]), Unit: V('s', 'x.y.Unit.DegreesC'), Nan: V('d', Number.NaN) }]);
   const text = new JsonWriter(2);
   text.ascii('prefix');
+  const names = new StringInterner();
   const seen: Array<[string, string]> = [];
-  readPropertyTexts(new BodyReader(body, 0, body.length, true), { text, depth: 3, names: new StringInterner() }, {
-    property: (name, start, end) => seen.push([name, text.toBuffer().toString('latin1', start, end)]),
+  readPropertyTexts(new BodyReader(body, 0, body.length, true), { text, depth: 3, names }, {
+    property: (name, start, end) => seen.push([names.text(name), text.toBuffer().toString('latin1', start, end)]),
   });
   t.deepEqual(seen, [
     ['Value', '42.5'],
@@ -108,10 +109,11 @@ test('readManagedObjectText: taken objects report their properties over all inte
     '/b': {},
   }]);
   const text = new JsonWriter(2);
+  const names = new StringInterner();
   const seen: string[] = [];
-  readEntries(new BodyReader(body, 0, body.length, true), (reader) => readManagedObjectText(reader, { text, depth: 3, names: new StringInterner() }, (path, readProperties) => {
+  readEntries(new BodyReader(body, 0, body.length, true), (reader) => readManagedObjectText(reader, { text, depth: 3, names }, (path, readProperties) => {
     if (path === '/skipped') return;
-    readProperties({ property: (name, start, end) => seen.push(`${path} ${name}=${text.toBuffer().toString('latin1', start, end)}`) });
+    readProperties({ property: (name, start, end) => seen.push(`${path} ${names.text(name)}=${text.toBuffer().toString('latin1', start, end)}`) });
   }));
   t.deepEqual(seen, ['/a A=1', '/a B=true', '/a A=2']);
   t.false(text.toString().includes('never read'));
@@ -129,16 +131,17 @@ test('text: malformed values are refused with DecodeError', (t) => {
   t.throws(() => write('a{sv}', [0xff, 0, 0, 0]), { instanceOf: DecodeError });
 });
 
-test('StringInterner: one string per distinct bytes, wherever they are', (t) => {
+test('StringInterner: one id and string per distinct bytes, wherever they are', (t) => {
   const names = new StringInterner();
   const bytes = Buffer.from('Value|Value|Unit|Grüße|Valu|Grüße');
-  const value = names.get(bytes, 0, 5);
-  t.is(value, 'Value');
-  t.is(names.get(bytes, 6, 11), value);
-  t.is(names.get(bytes, 12, 16), 'Unit');
-  const grusse = names.get(bytes, 17, 24);
-  t.is(grusse, 'Grüße');
-  t.is(names.get(bytes, 25, 29), 'Valu');
-  t.is(names.get(bytes, 30, 37), grusse);
-  t.is(names.get(bytes, 0, 0), '');
+  const value = names.id(bytes, 0, 5);
+  t.is(names.text(value), 'Value');
+  t.is(names.id(bytes, 6, 11), value);
+  t.is(names.text(names.id(bytes, 12, 16)), 'Unit');
+  const grusse = names.id(bytes, 17, 24);
+  t.is(names.text(grusse), 'Grüße');
+  t.is(names.text(names.id(bytes, 25, 29)), 'Valu');
+  t.is(names.id(bytes, 30, 37), grusse);
+  t.is(names.text(names.id(bytes, 0, 0)), '');
+  t.is(names.size, 5);
 });

@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import test from 'ava';
-import type { EnumeratePlan } from '../../src/bmc/enumerate.js';
+import { type EnumeratePlan, Owners } from '../../src/bmc/enumerate.js';
 import { EnumeratedObjects } from '../../src/bmc/enumerated-objects.js';
 import { EnumerateAnswers, type EnumerateSource, ESTIMATED_BYTES_PER_OBJECT } from '../../src/http/enumerate-answers.js';
 import { MemoryBudget } from '../../src/http/memory-budget.js';
@@ -33,7 +33,7 @@ class ManualSource implements EnumerateSource {
   /** Completes the plan of `path` with `objects` objects. */
   plan(path: string, objects: number): void {
     const step = this.plans.find((p) => p.path === path);
-    step?.resolve({ objectPath: path, subtree: {}, managers: new Map(), objectCount: objects });
+    step?.resolve({ objectPath: path, subtree: {}, owners: new Owners({}), managers: new Map(), objectCount: objects });
   }
 
   fetch(path: string): void {

@@ -84,7 +84,7 @@ export const OPTIONS: Readonly<Record<string, Option>> = {
   'bus-address': { type: 'string', env: 'DBUS_SYSTEM_BUS_ADDRESS', default: SYSTEM_BUS_ADDRESS, help: 'D-Bus address of the system bus' },
   'call-timeout-ms': { type: 'string', env: 'BMC_GATEWAY_CALL_TIMEOUT_MS', default: '5000', help: 'deadline of every D-Bus call, in ms' },
   'max-concurrent-calls': { type: 'string', env: 'BMC_GATEWAY_MAX_CONCURRENT_CALLS', default: '32', help: 'bound on D-Bus calls in flight' },
-  'enumerate-memory-mb': { type: 'string', env: 'BMC_GATEWAY_ENUMERATE_MEMORY_MB', default: '32', help: 'memory budget of the enumerates in flight, in MiB (about 1 KiB per object); beyond it enumerates wait' },
+  'enumerate-memory-mb': { type: 'string', env: 'BMC_GATEWAY_ENUMERATE_MEMORY_MB', default: '32', help: 'memory budget of the enumerates in flight, in MiB (about 2 KiB per object); beyond it enumerates wait' },
   'no-tls': { type: 'boolean', env: 'BMC_GATEWAY_NO_TLS', help: 'serve plain HTTP (only behind a TLS-terminating proxy)' },
   'tls-cert': { type: 'string', env: 'BMC_GATEWAY_TLS_CERT', default: '/etc/bmc-rest-gateway/cert.pem', help: 'TLS certificate (PEM); created self-signed if missing' },
   'tls-key': { type: 'string', env: 'BMC_GATEWAY_TLS_KEY', default: '/etc/bmc-rest-gateway/key.pem', help: 'TLS private key (PEM); created with mode 0600 if missing' },

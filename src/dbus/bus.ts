@@ -139,8 +139,8 @@ export class BusConnection {
 
   /**
    * Like callJson, but the reply's body goes to `read`, which reads it
-   * straight into the caller's own structures (enumerate merges
-   * GetManagedObjects this way) and must read it to its end.
+   * straight into the caller's own structures (enumerate reads GetAll
+   * replies into its JSON text this way) and must read it to its end.
    */
   callWith<T>(call: MethodCall, replySignature: string, read: (reader: BodyReader) => T): Promise<T> {
     return this.#request(call, (reply) => {
@@ -220,9 +220,8 @@ export class BusConnection {
   }
 
   /**
-   * Writes the call; its reply goes to the handler registered under its
-   * serial in dbus-next's table, as dbus-next's own call() does. The common
-   * calls are encoded by wire.ts straight into one buffer; the rest
+   * Writes the call (its reply settles it in #pending, see #receive). The
+   * common calls are encoded by wire.ts straight into one buffer; the rest
    * (variants, structs, dicts) go through dbus-next's marshaller, which
    * throws on values it cannot send.
    */

@@ -59,7 +59,8 @@ export function createApp(deps: AppDeps): Koa {
     idleTimeoutMs: deps.config.bodyTimeoutMs,
   });
   app.use(fixedRoutes(deps.config, uploader));
-  const enumerates = new EnumerateAnswers(deps.bmc, new MemoryBudget(deps.config.enumerateMemoryBytes));
+  const enumerates = new EnumerateAnswers(deps.bmc, new MemoryBudget(deps.config.enumerateMemoryBytes),
+    { stallTimeoutMs: deps.config.bodyTimeoutMs });
   app.use(dbusRoutes(deps.bmc, deps.writeHandlers ?? {}, enumerates));
   return app;
 }

@@ -110,7 +110,7 @@ export const OPTIONS: Readonly<Record<string, Option>> = {
   'image-dir': { type: 'string', env: 'BMC_GATEWAY_IMAGE_DIR', default: '/tmp/images', help: 'directory uploaded images are written to' },
   'upload-max-bytes': { type: 'string', env: 'BMC_GATEWAY_UPLOAD_MAX_BYTES', default: String(128 * 1024 * 1024), help: 'largest accepted image, in bytes' },
   'upload-timeout-ms': { type: 'string', env: 'BMC_GATEWAY_UPLOAD_TIMEOUT_MS', default: '15000', help: 'wait for the software manager after an upload, in ms' },
-  'body-timeout-ms': { type: 'string', env: 'BMC_GATEWAY_BODY_TIMEOUT_MS', default: '60000', help: 'a JSON body must arrive within this, an upload may pause at most this long (408), in ms' },
+  'body-timeout-ms': { type: 'string', env: 'BMC_GATEWAY_BODY_TIMEOUT_MS', default: '60000', help: 'a JSON body must arrive within this, an upload may pause at most this long (408), an enumerate answer may wait for its reader at most this long, in ms' },
   'dump-dir': { type: 'string', env: 'BMC_GATEWAY_DUMP_DIR', default: '/var/lib/phosphor-debug-collector/dumps', help: 'dump directory served by /download/dump' },
   'shutdown-timeout-ms': { type: 'string', env: 'BMC_GATEWAY_SHUTDOWN_TIMEOUT_MS', default: '10000', help: 'on SIGTERM, wait this long for in-flight requests before cutting them, in ms' },
   config: { type: 'string', env: 'BMC_GATEWAY_CONFIG', help: 'JSON config file: {"option-name": value, ...}; flags and environment override it' },

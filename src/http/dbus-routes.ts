@@ -37,7 +37,10 @@ export function dbusRoutes(bmc: Bmc, writeHandlers: WriteHandlers, enumerates: E
       // it is sent (enumerate-answers.ts).
       const signal = clientGone(ctx);
       try {
-        sendStream(ctx, await enumerates.answer(route.objectPath, signal));
+        const answer = await enumerates.answer(route.objectPath, signal);
+        // A client that stopped reading loses its answer and its connection.
+        answer.once('error', () => ctx.res.destroy());
+        sendStream(ctx, answer);
       } catch (err) {
         // The client left: there is nobody to answer.
         if (!signal.aborted) throw err;

@@ -50,14 +50,25 @@ interface Flight {
   readonly controller: AbortController;
 }
 
+export interface EnumerateAnswersOptions {
+  /**
+   * A client that takes nothing of its answer for this long loses it (the
+   * stream errors): a reader that stops reading must not hold the memory
+   * and the budget for good.
+   */
+  readonly stallTimeoutMs: number;
+}
+
 export class EnumerateAnswers {
   readonly #bmc: EnumerateSource;
   readonly #budget: MemoryBudget;
+  readonly #options: EnumerateAnswersOptions;
   readonly #flights = new Map<string, Flight>();
 
-  constructor(bmc: EnumerateSource, budget: MemoryBudget) {
+  constructor(bmc: EnumerateSource, budget: MemoryBudget, options: EnumerateAnswersOptions) {
     this.#bmc = bmc;
     this.#budget = budget;
+    this.#options = options;
   }
 
   /** Computations in flight (shared or not). */
@@ -101,7 +112,7 @@ export class EnumerateAnswers {
       let streams = flight.waiters.size;
       if (streams === 0) release();
       for (const waiter of this.#settle(flight)) {
-        waiter.resolve(new AnswerStream(objects, () => {
+        waiter.resolve(new AnswerStream(objects, this.#options.stallTimeoutMs, () => {
           if (--streams === 0) release();
         }));
       }
@@ -148,17 +159,25 @@ export class EnumerateAnswers {
  * One client's answer: the envelope around the data object, written from the
  * shared objects a piece (about 64 KiB) at a time, as the client takes it.
  * `done` is called once, when the stream ends or is destroyed (the client
- * left, or the response was to a HEAD).
+ * left, stopped reading for `stallTimeoutMs`, or the response was to a HEAD).
  */
 class AnswerStream extends Readable {
   readonly #writer = new JsonWriter(2);
   readonly #pieces: Generator<void, void, undefined>;
+  readonly #stallTimeoutMs: number;
+  #stall: NodeJS.Timeout;
   #done: (() => void) | undefined;
 
-  constructor(objects: EnumeratedObjects, done: () => void) {
+  constructor(objects: EnumeratedObjects, stallTimeoutMs: number, done: () => void) {
     super();
     this.#done = done;
     this.#pieces = this.#write(objects);
+    this.#stallTimeoutMs = stallTimeoutMs;
+    this.#stall = this.#watch();
+  }
+
+  #watch(): NodeJS.Timeout {
+    return setTimeout(() => this.destroy(new Error(`the client took nothing of its answer for ${this.#stallTimeoutMs} ms`)), this.#stallTimeoutMs);
   }
 
   *#write(objects: EnumeratedObjects): Generator<void, void, undefined> {
@@ -169,6 +188,8 @@ class AnswerStream extends Readable {
   }
 
   override _read(): void {
+    clearTimeout(this.#stall);
+    this.#stall = this.#watch();
     let finished = false;
     while (this.#writer.length < PIECE_BYTES) {
       if (this.#pieces.next().done) {
@@ -177,10 +198,14 @@ class AnswerStream extends Readable {
       }
     }
     for (const chunk of this.#writer.drain()) this.push(chunk);
-    if (finished) this.push(null);
+    if (finished) {
+      clearTimeout(this.#stall);
+      this.push(null);
+    }
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    clearTimeout(this.#stall);
     const done = this.#done;
     this.#done = undefined;
     done?.();

@@ -53,7 +53,7 @@ async function text(answer: Readable | Promise<Readable>): Promise<string> {
 function setup(budgetObjects = 1000) {
   const source = new ManualSource();
   const budget = new MemoryBudget(budgetObjects * ESTIMATED_BYTES_PER_OBJECT);
-  return { source, budget, answers: new EnumerateAnswers(source, budget) };
+  return { source, budget, answers: new EnumerateAnswers(source, budget, { stallTimeoutMs: 200 }) };
 }
 
 test('identical enumerates in flight share one computation and get the same answer', async (t) => {
@@ -171,7 +171,7 @@ test('a computation nobody waits for stops, gives back its budget, and the next 
 
 test('an enumerate abandoned while it waits for the budget leaves the queue without reading anything', async (t) => {
   const { source, budget, answers } = setup(10);
-  void answers.answer('/big', new AbortController().signal);
+  const big = answers.answer('/big', new AbortController().signal);
   const client = new AbortController();
   const queued = answers.answer('/queued', client.signal);
   await turn();
@@ -186,6 +186,7 @@ test('an enumerate abandoned while it waits for the budget leaves the queue with
   source.fetch('/big');
   await turn();
   t.deepEqual(source.fetches.map((f) => f.path), ['/big']);
+  (await big).destroy();
 });
 
 test('a failure is every waiter\'s failure', async (t) => {
@@ -195,4 +196,19 @@ test('a failure is every waiter\'s failure', async (t) => {
   source.plans[0]?.reject(new Error('mapper down'));
   for (const p of pending) await t.throwsAsync(p, { message: 'mapper down' });
   t.is(answers.inFlight, 0);
+});
+
+test('a client that takes nothing of its answer loses it after the stall timeout, and the budget is given back', async (t) => {
+  const { source, budget, answers } = setup(10);
+  const pending = answers.answer('/x', new AbortController().signal);
+  await turn();
+  source.plan('/x', 8);
+  await turn();
+  source.fetch('/x');
+  const answer = await pending;
+  // Never read (a client that stopped reading).
+  const failed = new Promise<Error>((resolve) => answer.once('error', resolve));
+  t.regex((await failed).message, /took nothing of its answer for 200 ms/);
+  await turn();
+  t.is(budget.granted, 0);
 });

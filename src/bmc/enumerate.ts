@@ -27,6 +27,7 @@ import { isAncestor, type Mapper, type ServiceMap, type SubTree } from './mapper
 import { dataInterfaces, NO_PROPERTIES, PROPERTIES_INTERFACE } from './properties.js';
 
 const OBJECT_MANAGER = 'org.freedesktop.DBus.ObjectManager';
+const NO_OWNERS: ServiceMap = Object.freeze({});
 
 export interface EnumerateDeps {
   readonly bus: BusConnection;
@@ -198,7 +199,7 @@ async function getAllUncovered(deps: EnumerateDeps, objects: EnumeratedObjects, 
   const next = (): boolean => {
     for (; pathIndex < objects.paths.length; pathIndex++, ownerIndex = 0) {
       const objectPath = objects.paths[pathIndex]!;
-      const list = owners.of(subtree[objectPath] ?? {});
+      const list = owners.of(subtree[objectPath] ?? NO_OWNERS);
       for (; ownerIndex < list.length; ownerIndex++, interfaceIndex = 0) {
         const owner = list[ownerIndex]!;
         if (interfaceIndex === 0 && objects.hasOwner(objectPath, owner.rank)) continue;

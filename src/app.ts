@@ -15,6 +15,8 @@ import type { Bmc } from './bmc/objects.js';
 import type { Config } from './config.js';
 import { GatewayError } from './errors.js';
 import { dbusRoutes, type WriteHandlers } from './http/dbus-routes.js';
+import { EnumerateAnswers } from './http/enumerate-answers.js';
+import { MemoryBudget } from './http/memory-budget.js';
 import { errorMiddleware } from './http/error-middleware.js';
 import { auditMiddleware } from './http/audit-middleware.js';
 import { authMiddleware } from './http/auth-middleware.js';
@@ -57,6 +59,8 @@ export function createApp(deps: AppDeps): Koa {
     idleTimeoutMs: deps.config.bodyTimeoutMs,
   });
   app.use(fixedRoutes(deps.config, uploader));
-  app.use(dbusRoutes(deps.bmc, deps.writeHandlers ?? {}));
+  const enumerates = new EnumerateAnswers(deps.bmc, new MemoryBudget(deps.config.enumerateMemoryBytes),
+    { stallTimeoutMs: deps.config.bodyTimeoutMs });
+  app.use(dbusRoutes(deps.bmc, deps.writeHandlers ?? {}, enumerates));
   return app;
 }

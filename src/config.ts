@@ -17,6 +17,8 @@ export interface Config {
   readonly callTimeoutMs: number;
   /** Bound on concurrent D-Bus calls made by the gateway. */
   readonly maxConcurrentCalls: number;
+  /** Memory budget of the enumerates in flight, in bytes (estimated from their object counts; beyond it they wait). */
+  readonly enumerateMemoryBytes: number;
   /** false: plain HTTP (behind a TLS-terminating proxy, or for local tests). */
   readonly tls: boolean;
   readonly tlsCertPath: string;
@@ -102,6 +104,7 @@ export const OPTIONS: Readonly<Record<string, Option>> = {
   'bus-address': { type: 'string', env: 'DBUS_SYSTEM_BUS_ADDRESS', default: SYSTEM_BUS_ADDRESS, help: 'D-Bus address of the system bus' },
   'call-timeout-ms': { type: 'string', env: 'BMC_GATEWAY_CALL_TIMEOUT_MS', default: '5000', help: 'deadline of every D-Bus call, in ms' },
   'max-concurrent-calls': { type: 'string', env: 'BMC_GATEWAY_MAX_CONCURRENT_CALLS', default: '32', help: 'bound on D-Bus calls in flight' },
+  'enumerate-memory-mb': { type: 'string', env: 'BMC_GATEWAY_ENUMERATE_MEMORY_MB', default: '32', help: 'memory budget of the enumerates in flight, in MiB (about 2 KiB per object); beyond it enumerates wait' },
   'no-tls': { type: 'boolean', env: 'BMC_GATEWAY_NO_TLS', help: 'serve plain HTTP (only behind a TLS-terminating proxy)' },
   'tls-cert': { type: 'string', env: 'BMC_GATEWAY_TLS_CERT', default: '/etc/bmc-rest-gateway/cert.pem', help: 'TLS certificate (PEM); a self-signed pair is created when certificate and key are both missing' },
   'tls-key': { type: 'string', env: 'BMC_GATEWAY_TLS_KEY', default: '/etc/bmc-rest-gateway/key.pem', help: 'TLS private key (PEM); created with mode 0600 together with the certificate' },
@@ -138,7 +141,7 @@ export const OPTIONS: Readonly<Record<string, Option>> = {
   'image-dir': { type: 'string', env: 'BMC_GATEWAY_IMAGE_DIR', default: '/tmp/images', help: 'directory uploaded images are written to' },
   'upload-max-bytes': { type: 'string', env: 'BMC_GATEWAY_UPLOAD_MAX_BYTES', default: String(128 * 1024 * 1024), help: 'largest accepted image, in bytes' },
   'upload-timeout-ms': { type: 'string', env: 'BMC_GATEWAY_UPLOAD_TIMEOUT_MS', default: '15000', help: 'wait for the software manager after an upload, in ms' },
-  'body-timeout-ms': { type: 'string', env: 'BMC_GATEWAY_BODY_TIMEOUT_MS', default: '60000', help: 'a JSON body must arrive within this, an upload may pause at most this long (408), in ms' },
+  'body-timeout-ms': { type: 'string', env: 'BMC_GATEWAY_BODY_TIMEOUT_MS', default: '60000', help: 'a JSON body must arrive within this, an upload may pause at most this long (408), an enumerate answer may wait for its reader at most this long, in ms' },
   'dump-dir': { type: 'string', env: 'BMC_GATEWAY_DUMP_DIR', default: '/var/lib/phosphor-debug-collector/dumps', help: 'dump directory served by /download/dump' },
   'shutdown-timeout-ms': { type: 'string', env: 'BMC_GATEWAY_SHUTDOWN_TIMEOUT_MS', default: '10000', help: 'on SIGTERM, wait this long for in-flight requests before cutting them, in ms' },
   config: { type: 'string', env: 'BMC_GATEWAY_CONFIG', help: 'JSON config file: {"option-name": value, ...}; flags and environment override it' },
@@ -196,6 +199,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     busAddress: nonEmpty('bus-address', pick('bus-address')),
     callTimeoutMs: integer('call-timeout-ms', pick('call-timeout-ms'), 10, 600_000),
     maxConcurrentCalls: integer('max-concurrent-calls', pick('max-concurrent-calls'), 1, 1024),
+    enumerateMemoryBytes: integer('enumerate-memory-mb', pick('enumerate-memory-mb'), 1, 4096) * 1024 * 1024,
     tls: !flagOrEnv('no-tls'),
     tlsCertPath: nonEmpty('tls-cert', pick('tls-cert')),
     tlsKeyPath: nonEmpty('tls-key', pick('tls-key')),

@@ -170,11 +170,11 @@ export class UserManagerRoles implements RoleSource {
 
   #onSignal(signal: SignalMessage): void {
     if (signal.interfaceName === DBUS_NAME) {
-      if (signal.member === 'NameOwnerChanged' && signal.body[0] === USER_MANAGER_BUS_NAME) this.#changed('all');
+      if (signal.member === 'NameOwnerChanged' && signal.jsonBody[0] === USER_MANAGER_BUS_NAME) this.#changed('all');
       return;
     }
     if (signal.interfaceName === USER_MANAGER_INTERFACE && signal.member === 'UserRenamed') {
-      const names = signal.body.filter((name): name is string => typeof name === 'string');
+      const names = signal.jsonBody.filter((name): name is string => typeof name === 'string');
       this.#changed(names.length === 2 ? names : 'all');
       return;
     }
@@ -182,12 +182,12 @@ export class UserManagerRoles implements RoleSource {
       || (signal.interfaceName === OBJECT_MANAGER && signal.member.startsWith('Interfaces'));
     if (!isUserSignal) return;
     // PropertiesChanged comes from the object itself; the ObjectManager signals name it in their first argument.
-    const objectPath = signal.interfaceName === PROPERTIES ? signal.objectPath : signal.body[0];
+    const objectPath = signal.interfaceName === PROPERTIES ? signal.objectPath : signal.jsonBody[0];
     if (typeof objectPath !== 'string' || (objectPath !== USER_MANAGER_PATH && !objectPath.startsWith(`${USER_MANAGER_PATH}/`))) return;
     if (objectPath === USER_MANAGER_PATH) {
       // One-time codes switched on or off: every account's TOTPSecretkeyRequired may change. The
       // manager's other properties (AllPrivileges, the account policy) change nobody's account.
-      if (signal.interfaceName === PROPERTIES && signal.body[0] === MFA_INTERFACE) this.#changed('all');
+      if (signal.interfaceName === PROPERTIES && signal.jsonBody[0] === MFA_INTERFACE) this.#changed('all');
       return;
     }
     const rest = objectPath.slice(USER_MANAGER_PATH.length + 1);

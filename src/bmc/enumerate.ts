@@ -8,58 +8,106 @@
  *    GetManagedObjects once per manager: one round trip for thousands of
  *    sensors;
  * 3. GetAll per interface only for (path, owner) pairs no manager covered.
+ *
+ * Steps 1–2 are `planEnumerate`: they tell how many objects the answer will
+ * have before the expensive part (step 3 and the replies of step 2), which
+ * `fetchEnumerate` does; in between, the caller can wait for memory (see
+ * http/enumerate-answers.ts). The replies are read straight into
+ * EnumeratedObjects (values as JSON text), never into JS values.
+ *
+ * Both steps take an AbortSignal: an enumerate nobody waits for any more
+ * stops calling the bus, and the replies of calls in flight are dropped unread.
  */
 import { BusError, type BusConnection } from '../dbus/bus.js';
-import { toJson } from '../dbus/convert.js';
-import { parseSingleType } from '../dbus/signature.js';
+import { readManagedObjectText, readPropertyTexts } from '../dbus/decode-text.js';
+import { compareKeys } from '../dbus/json-writer.js';
+import { EnumeratedObjects, SOURCES_PER_OWNER } from './enumerated-objects.js';
 import type { Limiter } from './limit.js';
 import { isAncestor, type Mapper, type ServiceMap, type SubTree } from './mapper.js';
-import { dataInterfaces, type PropertyMap, type PropertyReader } from './properties.js';
+import { dataInterfaces, NO_PROPERTIES, PROPERTIES_INTERFACE } from './properties.js';
 
 const OBJECT_MANAGER = 'org.freedesktop.DBus.ObjectManager';
-const MANAGED_OBJECTS = parseSingleType('a{oa{sa{sv}}}');
-
-type ManagedObjects = Record<string, Record<string, PropertyMap>>;
+const NO_OWNERS: ServiceMap = Object.freeze({});
 
 export interface EnumerateDeps {
   readonly bus: BusConnection;
   readonly mapper: Mapper;
-  readonly properties: PropertyReader;
   readonly limiter: Limiter;
 }
 
-export async function enumerate(deps: EnumerateDeps, objectPath: string): Promise<Record<string, PropertyMap>> {
-  const subtree = await deps.mapper.getSubTree(objectPath, 0);
-  const paths = Object.keys(subtree);
-  const result: Record<string, PropertyMap> = {};
-  if (paths.length === 0) return result;
+/** What an enumerate will read: the objects and their owners, and the manager to ask per owner. */
+export interface EnumeratePlan {
+  readonly objectPath: string;
+  readonly subtree: SubTree;
+  readonly owners: Owners;
+  /** busName → object path of its ObjectManager. */
+  readonly managers: ReadonlyMap<string, string>;
+  readonly objectCount: number;
+}
 
-  const managers = await findManagers(deps.mapper, objectPath, subtree);
-  // path → owners whose properties came from GetManagedObjects
-  const covered = new Map<string, Set<string>>();
-  await Promise.all([...managers].map(async ([busName, managerPath]) => {
-    const managed = await getManagedObjects(deps, busName, managerPath);
-    for (const [path, interfaces] of Object.entries(managed)) {
-      if (!(path in subtree) || !(busName in (subtree[path] ?? {}))) continue;
-      const merged = (result[path] ??= {});
-      for (const properties of Object.values(interfaces)) Object.assign(merged, properties);
-      let owners = covered.get(path);
-      if (!owners) covered.set(path, (owners = new Set()));
-      owners.add(busName);
-    }
-  }));
+export async function planEnumerate(deps: EnumerateDeps, objectPath: string, signal?: AbortSignal): Promise<EnumeratePlan> {
+  const subtree = await deps.mapper.getSubTree(objectPath, 0, [], signal);
+  const objectCount = Object.keys(subtree).length;
+  const owners = new Owners(subtree);
+  const managers = objectCount === 0 ? new Map<string, string>() : await findManagers(deps.mapper, objectPath, subtree, owners, signal);
+  return { objectPath, subtree, owners, managers, objectCount };
+}
 
-  // Fallback: GetAll for whatever no manager reported.
-  await Promise.all(paths.map(async (path) => {
-    const owners = subtree[path] ?? {};
-    const uncovered: Record<string, readonly string[]> = {};
-    for (const [busName, interfaces] of Object.entries(owners)) {
-      if (!covered.get(path)?.has(busName) && dataInterfaces(interfaces).length > 0) uncovered[busName] = interfaces;
+/** Reads every object's properties; `depth` is where the caller will write the data object. */
+export async function fetchEnumerate(deps: EnumerateDeps, plan: EnumeratePlan, depth: number, signal?: AbortSignal): Promise<EnumeratedObjects> {
+  const { subtree, owners } = plan;
+  const objects = new EnumeratedObjects(Object.keys(subtree).sort(compareKeys), depth);
+  if (objects.paths.length === 0) return objects;
+  await Promise.all([...plan.managers].map(([busName, managerPath]) =>
+    getManagedObjects(deps, objects, subtree, busName, managerPath, owners.rank(busName), signal)));
+  await getAllUncovered(deps, objects, subtree, owners, signal);
+  return objects;
+}
+
+/** One owner of an object, as enumerate reads it. */
+interface Owner {
+  readonly busName: string;
+  /** Place in bus-name order: owners merge in that order, as GET <path> merges them. */
+  readonly rank: number;
+  /** The interfaces worth a GetAll (no standard ones). */
+  readonly interfaces: readonly string[];
+  readonly manager: boolean;
+}
+
+/**
+ * What enumerate needs of each owner map of the subtree, worked out once per
+ * distinct map: the mapper's maps are shared between objects with the same
+ * owners (every sensor of a daemon, see Mapper.getSubTree), so a
+ * 10,000-object subtree has only a few.
+ */
+export class Owners {
+  readonly #ranks = new Map<string, number>();
+  readonly #owners = new Map<ServiceMap, readonly Owner[]>();
+
+  constructor(subtree: SubTree) {
+    const busNames = new Set<string>();
+    for (const map of new Set(Object.values(subtree))) for (const busName in map) busNames.add(busName);
+    for (const busName of [...busNames].sort()) this.#ranks.set(busName, this.#ranks.size);
+  }
+
+  rank(busName: string): number {
+    return this.#ranks.get(busName) ?? 0;
+  }
+
+  /** The owners of a map, in merge order. */
+  of(map: ServiceMap): readonly Owner[] {
+    let owners = this.#owners.get(map);
+    if (owners === undefined) {
+      owners = Object.keys(map).sort().map((busName) => ({
+        busName,
+        rank: this.rank(busName),
+        interfaces: dataInterfaces(map[busName] ?? []),
+        manager: (map[busName] ?? []).includes(OBJECT_MANAGER),
+      }));
+      this.#owners.set(map, owners);
     }
-    const properties = Object.keys(uncovered).length > 0 ? await deps.properties.readObject(path, uncovered) : {};
-    result[path] = Object.assign(result[path] ?? {}, properties);
-  }));
-  return result;
+    return owners;
+  }
 }
 
 /**
@@ -68,33 +116,27 @@ export async function enumerate(deps: EnumerateDeps, objectPath: string): Promis
  * shallowest one inside the subtree (a service managing several roots below
  * the requested path falls back to GetAll for the rest).
  */
-async function findManagers(mapper: Mapper, objectPath: string, subtree: SubTree): Promise<Map<string, string>> {
+async function findManagers(mapper: Mapper, objectPath: string, subtree: SubTree, owners: Owners, signal?: AbortSignal):
+  Promise<Map<string, string>> {
   const managers = new Map<string, string>();
-  const inside = Object.entries(subtree)
-    .filter(([, owners]) => hasManager(owners))
-    .sort(([a], [b]) => a.split('/').length - b.split('/').length);
-  for (const [path, owners] of inside) {
-    for (const busName of managerOwners(owners)) if (!managers.has(busName)) managers.set(busName, path);
+  const depth = (path: string) => path.split('/').length;
+  const inside = Object.keys(subtree)
+    .filter((path) => owners.of(subtree[path]!).some((owner) => owner.manager))
+    .sort((a, b) => depth(a) - depth(b));
+  for (const path of inside) {
+    for (const owner of owners.of(subtree[path]!)) if (owner.manager && !managers.has(owner.busName)) managers.set(owner.busName, path);
   }
-  const above = await mapper.getAncestors(objectPath, [OBJECT_MANAGER]).catch(ignoreNotFound);
-  const self = await mapper.getObject(objectPath, [OBJECT_MANAGER]).catch(ignoreNotFound);
+  const above = await mapper.getAncestors(objectPath, [OBJECT_MANAGER], signal).catch(ignoreNotFound);
+  const self = await mapper.getObject(objectPath, [OBJECT_MANAGER], signal).catch(ignoreNotFound);
   const candidates: Array<[string, ServiceMap]> = [...Object.entries(above)];
   if (Object.keys(self).length > 0) candidates.push([objectPath, self]);
   // Deepest ancestor last, so it overrides shallower ones.
-  candidates.sort(([a], [b]) => a.split('/').length - b.split('/').length);
-  for (const [path, owners] of candidates) {
+  candidates.sort(([a], [b]) => depth(a) - depth(b));
+  for (const [path, map] of candidates) {
     if (path !== objectPath && !isAncestor(path, objectPath)) continue;
-    for (const busName of managerOwners(owners)) managers.set(busName, path);
+    for (const [busName, interfaces] of Object.entries(map)) if (interfaces.includes(OBJECT_MANAGER)) managers.set(busName, path);
   }
   return managers;
-}
-
-function hasManager(owners: ServiceMap): boolean {
-  return managerOwners(owners).length > 0;
-}
-
-function managerOwners(owners: ServiceMap): string[] {
-  return Object.entries(owners).filter(([, interfaces]) => interfaces.includes(OBJECT_MANAGER)).map(([name]) => name);
 }
 
 function ignoreNotFound(err: unknown): Record<string, never> {
@@ -102,15 +144,95 @@ function ignoreNotFound(err: unknown): Record<string, never> {
   throw err;
 }
 
-async function getManagedObjects(deps: EnumerateDeps, busName: string, managerPath: string): Promise<ManagedObjects> {
+/**
+ * One manager's objects, those of the subtree that this owner serves, read
+ * as the reply arrives (megabytes for a sensor daemon). A failing manager is
+ * not fatal: what it gave is forgotten, and GetAll covers its objects.
+ */
+async function getManagedObjects(deps: EnumerateDeps, objects: EnumeratedObjects, subtree: SubTree, busName: string,
+  managerPath: string, rank: number, signal?: AbortSignal): Promise<void> {
+  const order = rank * SOURCES_PER_OWNER;
+  const taken: string[] = [];
   try {
-    const [objects] = await deps.limiter.run(() =>
-      deps.bus.call({ busName, objectPath: managerPath, interfaceName: OBJECT_MANAGER, member: 'GetManagedObjects' }),
-    );
-    return toJson(MANAGED_OBJECTS, objects ?? {}) as ManagedObjects;
+    await deps.limiter.run(() => deps.bus.callEntries(
+      { busName, objectPath: managerPath, interfaceName: OBJECT_MANAGER, member: 'GetManagedObjects', ...(signal ? { signal } : {}) },
+      'a{oa{sa{sv}}}',
+      (reader) => readManagedObjectText(reader, objects.target, (path, readProperties) => {
+        if (!subtree[path]?.[busName]) return;
+        objects.object(path, order, readProperties);
+        taken.push(path);
+      }),
+    ));
   } catch (err) {
-    // A manager that fails is not fatal: its objects fall back to GetAll.
-    if (err instanceof BusError && err.errorName !== 'org.freedesktop.DBus.Error.NoReply') return {};
+    objects.forget(order, taken);
+    if (err instanceof BusError && err.errorName !== 'org.freedesktop.DBus.Error.NoReply') return;
     throw err;
+  }
+}
+
+/**
+ * GetAll, per data interface, for every (path, owner) no manager covered, in
+ * path order, as many at once as the limiter allows, and none after the
+ * first failure. They are sent in batches: whenever half of them have
+ * answered, the free places are filled at once, so the calls leave in few
+ * writes (bus.ts writes each event-loop turn's calls together) and their
+ * replies come back together, while the service always has work queued. A
+ * thousand association objects cost a thousand round trips; this keeps each
+ * one cheap for the gateway.
+ */
+async function getAllUncovered(deps: EnumerateDeps, objects: EnumeratedObjects, subtree: SubTree, owners: Owners,
+  signal?: AbortSignal): Promise<void> {
+  const most = deps.limiter.max;
+  let inFlight = 0;
+  let failure: { error: unknown } | undefined;
+  let wake: (() => void) | undefined;
+  const answered = () => {
+    inFlight--;
+    if (inFlight <= most / 2) wake?.();
+  };
+  const failed = (error: unknown) => {
+    failure ??= { error };
+    answered();
+  };
+  // Where the next read is: object, owner, interface (the managers have all answered: coverage is known).
+  let [pathIndex, ownerIndex, interfaceIndex] = [0, 0, 0];
+  const next = (): boolean => {
+    for (; pathIndex < objects.paths.length; pathIndex++, ownerIndex = 0) {
+      const objectPath = objects.paths[pathIndex]!;
+      const list = owners.of(subtree[objectPath] ?? NO_OWNERS);
+      for (; ownerIndex < list.length; ownerIndex++, interfaceIndex = 0) {
+        const owner = list[ownerIndex]!;
+        if (interfaceIndex === 0 && objects.hasOwner(objectPath, owner.rank)) continue;
+        if (interfaceIndex < owner.interfaces.length) {
+          const index = interfaceIndex++;
+          getAll(deps, objects, objectPath, owner.busName, owner.interfaces[index]!, owner.rank * SOURCES_PER_OWNER + index).then(answered, failed);
+          return true;
+        }
+      }
+    }
+    return false;
+  };
+  for (;;) {
+    // Checked here rather than given to each call: a thousand small calls need no abort listener
+    // each, and the few in flight when the client leaves are small.
+    signal?.throwIfAborted();
+    if (failure) throw failure.error;
+    while (inFlight < most && next()) inFlight++;
+    if (inFlight === 0) return;
+    await new Promise<void>((resolve) => (wake = resolve));
+  }
+}
+
+/** One GetAll into `objects`; an interface without readable properties here is no failure (as for GET <path>). */
+async function getAll(deps: EnumerateDeps, objects: EnumeratedObjects, objectPath: string, busName: string, interfaceName: string,
+  order: number): Promise<void> {
+  try {
+    await deps.limiter.run(() => deps.bus.callWith(
+      { busName, objectPath, interfaceName: PROPERTIES_INTERFACE, member: 'GetAll', signature: 's', body: [interfaceName] },
+      'a{sv}',
+      (reader) => objects.object(objectPath, order, (sink) => readPropertyTexts(reader, objects.target, sink)),
+    ));
+  } catch (err) {
+    if (!(err instanceof BusError && NO_PROPERTIES.has(err.errorName))) throw err;
   }
 }

@@ -77,7 +77,7 @@ export async function watchForNewVersion(bus: BusConnection): Promise<VersionWat
 /** The new object's last path element if `signal` announces an image manager's Version object. */
 export function versionId(signal: SignalMessage): string | undefined {
   if (signal.interfaceName !== 'org.freedesktop.DBus.ObjectManager' || signal.member !== 'InterfacesAdded') return undefined;
-  const [objectPath, interfaces] = signal.body;
+  const [objectPath, interfaces] = signal.jsonBody;
   if (typeof objectPath !== 'string' || !objectPath.startsWith(SOFTWARE_ROOT + '/')) return undefined;
   if (typeof interfaces !== 'object' || interfaces === null) return undefined;
   // The item updater's objects carry Activation too: only the image manager's Version-only object is this upload's.

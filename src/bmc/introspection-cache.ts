@@ -73,22 +73,22 @@ export class IntrospectionCache {
   }
 
   async #introspect(busName: string, objectPath: string): Promise<IntrospectedNode> {
-    const [xml] = await this.#bus.call({
+    const [xml] = await this.#bus.callJson({
       busName,
       objectPath,
       interfaceName: 'org.freedesktop.DBus.Introspectable',
       member: 'Introspect',
-    });
+    }, 's');
     return parseIntrospection(String(xml));
   }
 
   #onSignal(signal: SignalMessage): void {
     if (signal.interfaceName === DBUS_NAME && signal.member === 'NameOwnerChanged') {
-      const [name] = signal.body;
+      const [name] = signal.jsonBody;
       if (typeof name === 'string') this.#dropBusName(name);
     } else if (signal.interfaceName === OBJECT_MANAGER && signal.member.startsWith('Interfaces')) {
       // The signal's first argument is the object whose interfaces changed.
-      const [objectPath] = signal.body;
+      const [objectPath] = signal.jsonBody;
       if (typeof objectPath === 'string') this.#dropObjectPath(objectPath);
     }
   }

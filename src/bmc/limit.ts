@@ -14,6 +14,11 @@ export class Limiter {
     this.#max = max;
   }
 
+  /** Tasks that may run at once. */
+  get max(): number {
+    return this.#max;
+  }
+
   /** Runs `task` when a slot is free. */
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.#running >= this.#max) {

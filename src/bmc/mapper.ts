@@ -10,7 +10,10 @@
  * FileNotFound) become one BusError with the historical text
  * `path or object not found: <path>` that scripts grep for.
  */
-import { BusError, type BusConnection } from '../dbus/bus.js';
+import { BusError, type BusConnection, type MethodCall } from '../dbus/bus.js';
+import type { Json } from '../dbus/convert.js';
+import { readBody, sharedDictEntries } from '../dbus/decode-json.js';
+import { parseSingleType } from '../dbus/signature.js';
 
 export const MAPPER_BUS_NAME = 'xyz.openbmc_project.ObjectMapper';
 export const MAPPER_OBJECT_PATH = '/xyz/openbmc_project/object_mapper';
@@ -20,6 +23,8 @@ const NOT_FOUND_ERRORS: ReadonlySet<string> = new Set([
   'xyz.openbmc_project.Common.Error.ResourceNotFound',
   'org.freedesktop.DBus.Error.FileNotFound',
 ]);
+
+const SERVICE_MAP = parseSingleType('a{sas}');
 
 /** bus name → interfaces it implements at one object path. */
 export type ServiceMap = Readonly<Record<string, readonly string[]>>;
@@ -34,19 +39,21 @@ export class Mapper {
   }
 
   /** Owners of `objectPath`; BusError FileNotFound if the mapper does not know it. */
-  async getObject(objectPath: string, interfaces: readonly string[] = []): Promise<ServiceMap> {
-    const [owners] = await this.#call(objectPath, 'GetObject', 'sas', [objectPath, interfaces]);
+  async getObject(objectPath: string, interfaces: readonly string[] = [], signal?: AbortSignal): Promise<ServiceMap> {
+    const [owners] = await this.#call(objectPath, (call) => this.#bus.callWith(call, 'a{sas}', (reader) => readBody(reader, 'a{sas}')),
+      'GetObject', 'sas', [objectPath, interfaces], signal);
     return owners as ServiceMap;
   }
 
-  /** Every object below `objectPath` (not itself) up to `depth` levels (0 = all). */
-  async getSubTree(objectPath: string, depth: number, interfaces: readonly string[] = []): Promise<SubTree> {
-    const [tree] = await this.#call(objectPath, 'GetSubTree', 'sias', [objectPath, depth, interfaces]);
-    return withoutRoot(tree as SubTree, objectPath);
+  /** Every object below `objectPath` (not itself) up to `depth` levels (0 = all); the owner maps are frozen and shared. */
+  async getSubTree(objectPath: string, depth: number, interfaces: readonly string[] = [], signal?: AbortSignal): Promise<SubTree> {
+    const tree = await this.#subTree(objectPath, 'GetSubTree', 'sias', [objectPath, depth, interfaces], signal);
+    return withoutRoot(tree, objectPath);
   }
 
   async getSubTreePaths(objectPath: string, depth: number, interfaces: readonly string[] = []): Promise<string[]> {
-    const [paths] = await this.#call(objectPath, 'GetSubTreePaths', 'sias', [objectPath, depth, interfaces]);
+    const [paths] = await this.#call(objectPath, (call) => this.#bus.callWith(call, 'as', (reader) => readBody(reader, 'as')),
+      'GetSubTreePaths', 'sias', [objectPath, depth, interfaces]);
     return (paths as string[]).filter((path) => path !== objectPath);
   }
 
@@ -54,24 +61,38 @@ export class Mapper {
    * Objects above `objectPath`. The real mapper matches by string prefix
    * (`/a/b` is reported as an ancestor of `/a/bc`), so keep true ancestors only.
    */
-  async getAncestors(objectPath: string, interfaces: readonly string[] = []): Promise<SubTree> {
-    const [tree] = await this.#call(objectPath, 'GetAncestors', 'sas', [objectPath, interfaces]);
+  async getAncestors(objectPath: string, interfaces: readonly string[] = [], signal?: AbortSignal): Promise<SubTree> {
+    const tree = await this.#subTree(objectPath, 'GetAncestors', 'sas', [objectPath, interfaces], signal);
     const ancestors: Record<string, ServiceMap> = {};
-    for (const [path, services] of Object.entries(tree as SubTree)) {
+    for (const [path, services] of Object.entries(tree)) {
       if (isAncestor(path, objectPath)) ancestors[path] = services;
     }
     return ancestors;
   }
 
-  async #call(objectPath: string, member: string, signature: string, body: unknown[]): Promise<unknown[]> {
+  /**
+   * GetSubTree and GetAncestors (`a{sa{sas}}`): read entry by entry as the
+   * reply arrives (a 10,000-object subtree is a 4.7 MB message), equal owner
+   * maps (all sensors of a daemon) read once and shared.
+   */
+  async #subTree(objectPath: string, member: string, signature: string, body: unknown[], signal?: AbortSignal): Promise<SubTree> {
+    const tree: Record<string, ServiceMap> = {};
+    const entry = sharedDictEntries(tree as Record<string, Json>, SERVICE_MAP);
+    await this.#call(objectPath, (call) => this.#bus.callEntries(call, 'a{sa{sas}}', entry), member, signature, body, signal);
+    return tree;
+  }
+
+  async #call<T>(objectPath: string, send: (call: MethodCall) => Promise<T>, member: string, signature: string, body: unknown[],
+    signal?: AbortSignal): Promise<T> {
     try {
-      return await this.#bus.call({
+      return await send({
         busName: MAPPER_BUS_NAME,
         objectPath: MAPPER_OBJECT_PATH,
         interfaceName: MAPPER_INTERFACE,
         member,
         signature,
         body,
+        ...(signal ? { signal } : {}),
       });
     } catch (err) {
       if (err instanceof BusError && NOT_FOUND_ERRORS.has(err.errorName)) {

@@ -7,7 +7,8 @@ import { BusError, type BusConnection } from '../dbus/bus.js';
 import { NO_REPLY } from '../dbus/bus-error.js';
 import type { Json } from '../dbus/convert.js';
 import { GatewayError } from '../errors.js';
-import { enumerate } from './enumerate.js';
+import { type EnumeratePlan, fetchEnumerate, planEnumerate } from './enumerate.js';
+import type { EnumeratedObjects } from './enumerated-objects.js';
 import { IntrospectionCache } from './introspection-cache.js';
 import type { IntrospectedInterface, IntrospectedNode } from './introspection.js';
 import { Limiter } from './limit.js';
@@ -182,9 +183,14 @@ export class Bmc {
     return (await this.mapper.getSubTreePaths(objectPath, 1)).sort();
   }
 
-  /** `GET <path>/enumerate`. */
-  enumerate(objectPath: string): Promise<Record<string, PropertyMap>> {
-    return enumerate(this, objectPath);
+  /** `GET <path>/enumerate`, first step: the objects below and the managers to ask (enumerate.ts). */
+  planEnumerate(objectPath: string, signal?: AbortSignal): Promise<EnumeratePlan> {
+    return planEnumerate(this, objectPath, signal);
+  }
+
+  /** Second step: their properties, ready to be written as a data object at `depth`. */
+  fetchEnumerate(plan: EnumeratePlan, depth: number, signal?: AbortSignal): Promise<EnumeratedObjects> {
+    return fetchEnumerate(this, plan, depth, signal);
   }
 
   /** `GET <path>/schema`: methods, signals and properties of every interface. */

@@ -99,13 +99,13 @@ export class OwnersCache {
 
   #onSignal(signal: SignalMessage): void {
     if (signal.interfaceName === DBUS_NAME && signal.member === 'NameOwnerChanged') {
-      const [name] = signal.body;
+      const [name] = signal.jsonBody;
       // Unique names (':1.42') come and go with every client; a daemon also changes its well-known name.
       if (typeof name === 'string' && !name.startsWith(':')) this.#clear();
     } else if (signal.interfaceName === MAPPER_PRIVATE && signal.member === 'IntrospectionComplete') {
       this.#clear();
     } else if (signal.interfaceName === OBJECT_MANAGER && signal.member.startsWith('Interfaces')) {
-      const [objectPath] = signal.body;
+      const [objectPath] = signal.jsonBody;
       if (typeof objectPath === 'string') this.drop(objectPath);
     }
   }

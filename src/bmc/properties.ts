@@ -5,15 +5,12 @@
  * original server).
  */
 import { BusError, type BusConnection } from '../dbus/bus.js';
-import { type Json, toJson } from '../dbus/convert.js';
-import { parseSingleType } from '../dbus/signature.js';
+import type { Json } from '../dbus/convert.js';
 import type { Limiter } from './limit.js';
 import type { ServiceMap } from './mapper.js';
 import { STANDARD_INTERFACES } from './introspection.js';
 
 export const PROPERTIES_INTERFACE = 'org.freedesktop.DBus.Properties';
-const DICT_OF_VARIANTS = parseSingleType('a{sv}');
-const VARIANT = parseSingleType('v');
 
 /** Errors that mean "this interface has no readable properties here". */
 export const NO_PROPERTIES: ReadonlySet<string> = new Set([
@@ -39,39 +36,39 @@ export class PropertyReader {
     this.#limiter = limiter;
   }
 
-  /** GetAll of one interface, converted to JSON; `{}` when it has none. */
+  /** GetAll of one interface, as JSON; `{}` when it has none. */
   async getAll(busName: string, objectPath: string, interfaceName: string): Promise<PropertyMap> {
     try {
       const [values] = await this.#limiter.run(() =>
-        this.#bus.call({
+        this.#bus.callJson({
           busName,
           objectPath,
           interfaceName: PROPERTIES_INTERFACE,
           member: 'GetAll',
           signature: 's',
           body: [interfaceName],
-        }),
+        }, 'a{sv}'),
       );
-      return toJson(DICT_OF_VARIANTS, values ?? {}) as PropertyMap;
+      return values as PropertyMap;
     } catch (err) {
       if (err instanceof BusError && NO_PROPERTIES.has(err.errorName)) return {};
       throw err;
     }
   }
 
-  /** Properties.Get of one property, converted to JSON (errors are the caller's). */
+  /** Properties.Get of one property, as JSON (errors are the caller's). */
   async get(busName: string, objectPath: string, interfaceName: string, name: string): Promise<Json> {
     const [value] = await this.#limiter.run(() =>
-      this.#bus.call({
+      this.#bus.callJson({
         busName,
         objectPath,
         interfaceName: PROPERTIES_INTERFACE,
         member: 'Get',
         signature: 'ss',
         body: [interfaceName, name],
-      }),
+      }, 'v'),
     );
-    return toJson(VARIANT, value);
+    return value ?? null;
   }
 
   /** Every property of every data interface of every owner, merged. */

@@ -7,6 +7,9 @@
 /** What the gateway's own call deadline reports; the error table maps it to 504. */
 export const NO_REPLY = 'org.freedesktop.DBus.Error.NoReply';
 
+/** A received reply that breaks the wire format or has another signature than the call expects (the service's fault). */
+export const INCONSISTENT_MESSAGE = 'org.freedesktop.DBus.Error.InconsistentMessage';
+
 /**
  * Raised when a message is not sent: it breaks the D-Bus rules (a name or
  * signature from a misbehaving service) or dbus-next refuses to build it.

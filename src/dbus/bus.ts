@@ -10,23 +10,21 @@
  * rules are reference-counted explicitly (see MatchRules).
  */
 import dbus from 'dbus-next';
-import { BusError, MARSHAL_FAILED, NO_REPLY } from './bus-error.js';
+import { BusError, MARSHAL_FAILED } from './bus-error.js';
+import type { Json } from './convert-out.js';
+import { type BodyReader, DecodeError, readBody } from './decode-json.js';
+import { type EntryReader, readEntries } from './entry-stream.js';
+import { bodyReader, dbusNextBody, type IncomingMessage, interceptMessages, MessageType } from './incoming.js';
 import { installMarshalFixes } from './marshal-fixes.js';
 import { MatchRules } from './match-rules.js';
 import { methodCallProblem } from './message-check.js';
+import { PendingCalls, type ReplyReader } from './pending-calls.js';
+import { ReceivedSignal, type SignalMessage } from './signal-message.js';
 import { encodeMethodCall } from './wire.js';
 
 export { BusError } from './bus-error.js';
-
-/** A signal as the layers above see it: decoded body, no dbus-next types. */
-export interface SignalMessage {
-  readonly sender: string;
-  readonly objectPath: string;
-  readonly interfaceName: string;
-  readonly member: string;
-  readonly signature: string;
-  readonly body: readonly unknown[];
-}
+export type { BodyReader } from './decode-json.js';
+export type { SignalMessage } from './signal-message.js';
 
 export interface MethodCall {
   readonly busName: string;
@@ -37,6 +35,8 @@ export interface MethodCall {
   readonly body?: readonly unknown[];
   /** Overrides the connection's default deadline for this one call. */
   readonly timeoutMs?: number;
+  /** Gives the call up (its reply, if any comes, is dropped unread). */
+  readonly signal?: AbortSignal;
 }
 
 export interface BusOptions {
@@ -56,10 +56,11 @@ export class BusConnection {
   readonly #callTimeoutMs: number;
   readonly #signalListeners = new Set<SignalListener>();
   readonly #closeListeners = new Set<(reason: Error) => void>();
+  readonly #pending = new PendingCalls();
   readonly matchRules: MatchRules;
   #closed = false;
-  /** Messages sent in one event-loop turn leave in one writev (see #batchWrites). */
-  #corked = false;
+  /** Encoded calls of this event-loop turn, written together at its end (see #flush). */
+  #outgoing: Buffer[] = [];
 
   private constructor(bus: dbus.MessageBus, callTimeoutMs: number) {
     this.#bus = bus;
@@ -74,17 +75,9 @@ export class BusConnection {
         body: [rule],
       }).then(() => undefined),
     );
-    bus.on('message', (msg) => {
-      if (msg.type !== dbus.MessageType.SIGNAL || this.#signalListeners.size === 0) return;
-      const signal: SignalMessage = {
-        sender: msg.sender,
-        objectPath: msg.path,
-        interfaceName: msg.interface,
-        member: msg.member,
-        signature: msg.signature ?? '',
-        body: msg.body ?? [],
-      };
-      for (const listener of this.#signalListeners) listener(signal);
+    interceptMessages(this.#socket(), {
+      take: (message) => this.#receive(message),
+      entries: (message) => this.#pending.stream(message),
     });
   }
 
@@ -124,46 +117,114 @@ export class BusConnection {
   }
 
   /**
-   * Calls a method and resolves with the reply body. Rejects with BusError:
-   * the service's own error, or `org.freedesktop.DBus.Error.NoReply` when the
-   * deadline passes (the late reply, if any, is then dropped).
-   *
-   * One promise per call, settled by whichever comes first, the reply or the
-   * deadline timer (no second promise raced against it: this is the hot path
-   * of every read).
+   * Calls a method and resolves with the reply body as dbus-next decodes it
+   * (variants wrapped, 64-bit as BigInt, `ay` as a Buffer): for the calls
+   * off the hot paths (writes, actions), whose values go back through the
+   * conversion module. Rejects with BusError: the service's own error, or
+   * `org.freedesktop.DBus.Error.NoReply` when the deadline passes.
    */
   call(call: MethodCall): Promise<unknown[]> {
-    if (this.#closed) return Promise.reject(new BusError('org.freedesktop.DBus.Error.Disconnected', 'the bus connection is closed'));
-    const serial = this.#bus.newSerial();
-    const timeoutMs = call.timeoutMs ?? this.#callTimeoutMs;
-    return new Promise<unknown[]>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#forgetPendingReply(serial);
-        reject(new BusError(NO_REPLY,
-          `${call.busName} did not answer ${call.interfaceName}.${call.member} on ${call.objectPath} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.#replyHandlers()[serial] = (reply) => {
-        clearTimeout(timer);
-        if (reply.type === dbus.MessageType.ERROR) reject(BusError.from(new dbus.DBusError(reply.errorName ?? '', reply.body?.[0], reply)));
-        else resolve(reply.body ?? []);
-      };
-      try {
-        this.#batchWrites();
-        this.#send(call, serial);
-      } catch (err) {
-        clearTimeout(timer);
-        this.#forgetPendingReply(serial);
-        reject(BusError.from(err));
-      }
+    return this.#request(call, dbusNextBody);
+  }
+
+  /**
+   * Calls a method whose reply has the signature `replySignature` and
+   * resolves with the reply's values in their JSON form (decode-json.ts:
+   * one pass over the bytes, no dbus-next objects). A reply of another
+   * signature, or one that breaks the wire format, rejects with
+   * `org.freedesktop.DBus.Error.InconsistentMessage`.
+   */
+  callJson(call: MethodCall, replySignature: string): Promise<Json[]> {
+    return this.callWith(call, replySignature, (reader) => readBody(reader, replySignature));
+  }
+
+  /**
+   * Like callJson, but the reply's body goes to `read`, which reads it
+   * straight into the caller's own structures (enumerate reads GetAll
+   * replies into its JSON text this way) and must read it to its end.
+   */
+  callWith<T>(call: MethodCall, replySignature: string, read: (reader: BodyReader) => T): Promise<T> {
+    return this.#request(call, (reply) => {
+      if (reply.signature !== replySignature) throw new DecodeError(`signature '${reply.signature}', expected '${replySignature}'`);
+      const reader = bodyReader(reply);
+      const value = read(reader);
+      if (reader.pos !== reader.end) throw new DecodeError(`${reader.end - reader.pos} bytes after the last value`);
+      return value;
     });
   }
 
   /**
-   * Writes the call; its reply goes to the handler registered under its
-   * serial in dbus-next's table, as dbus-next's own call() does. A call that
-   * breaks the D-Bus rules (names, signature, `o`/`g` values) is refused
-   * first: the bus daemon would drop the whole connection for it. The common
-   * calls are encoded by wire.ts straight into one buffer; the rest
+   * For a reply that is one dict of a string or path to an array
+   * (`a{s a…}`, `a{o a…}`: GetSubTree, GetManagedObjects): each entry goes to
+   * `entry`, which reads its key and value. A big reply is read so while it
+   * arrives (entry-stream.ts), never held whole: the bus socket's chunks are
+   * all that is in memory of it at a time.
+   */
+  callEntries(call: MethodCall, replySignature: string, entry: EntryReader): Promise<void> {
+    if (!/^a\{[so]a/.test(replySignature)) throw new TypeError(`callEntries reads dicts of a string or path to an array, not '${replySignature}'`);
+    return this.#request(call, (reply) => {
+      if (reply.signature !== replySignature) throw new DecodeError(`signature '${reply.signature}', expected '${replySignature}'`);
+      const reader = bodyReader(reply);
+      readEntries(reader, entry);
+      if (reader.pos !== reader.end) throw new DecodeError(`${reader.end - reader.pos} bytes after the last value`);
+    }, { signature: replySignature, read: entry });
+  }
+
+  /**
+   * One promise per call, settled by whichever comes first: the reply, the
+   * deadline timer or the caller's abort signal (no second promise raced
+   * against it: this is the hot path of every read).
+   */
+  #request<T>(call: MethodCall, read: ReplyReader<T>, entries?: { signature: string; read: EntryReader }): Promise<T> {
+    if (this.#closed) return Promise.reject(new BusError('org.freedesktop.DBus.Error.Disconnected', 'the bus connection is closed'));
+    if (call.signal?.aborted) return Promise.reject(call.signal.reason);
+    const serial = this.#bus.newSerial();
+    const reply = this.#pending.wait({ serial, call, timeoutMs: call.timeoutMs ?? this.#callTimeoutMs, read, entries, signal: call.signal });
+    try {
+      this.#send(call, serial);
+    } catch (err) {
+      this.#pending.fail(serial, BusError.from(err));
+    }
+    return reply;
+  }
+
+  /**
+   * Every message received, before dbus-next sees it (incoming.ts): replies
+   * to the gateway's calls settle them; a reply nobody waits for any more
+   * (deadline passed, caller gone) is dropped unread; signals go to the
+   * listeners, their bodies decoded only if a listener asks. Method calls to
+   * the gateway (Peer.Ping, ...) and replies to dbus-next's own calls
+   * (Hello) are left to dbus-next.
+   */
+  #receive(message: IncomingMessage): boolean {
+    switch (message.type) {
+      case MessageType.METHOD_RETURN:
+      case MessageType.ERROR:
+        if (this.#pending.settle(message)) return true;
+        return message.replySerial === undefined || !(message.replySerial in this.#replyHandlers());
+      case MessageType.SIGNAL: {
+        if (this.#signalListeners.size === 0) return true;
+        const signal = new ReceivedSignal(message);
+        for (const listener of this.#signalListeners) {
+          try {
+            listener(signal);
+          } catch {
+            // One listener's fault must not keep the signal from the others, nor end the
+            // daemon (dbus-next, which delivered signals before, swallowed it too).
+          }
+        }
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  /**
+   * Writes the call (its reply settles it in #pending, see #receive). A
+   * call that breaks the D-Bus rules (names, signature, `o`/`g` values) is
+   * refused first: the bus daemon would drop the whole connection for it.
+   * The common calls are encoded by wire.ts straight into one buffer; the rest
    * (variants, structs, dicts) go through dbus-next's marshaller, which
    * throws on values it cannot send.
    */
@@ -180,6 +241,8 @@ export class BusConnection {
       body: call.body ?? [],
     });
     if (!wire) {
+      // Keep the order of calls: what is queued goes first.
+      this.#flush();
       this.#bus.send(new dbus.Message({
         serial,
         destination: call.busName,
@@ -191,34 +254,34 @@ export class BusConnection {
       }));
       return;
     }
-    const stream = (this.#bus as unknown as { _connection: { stream: NodeJS.WritableStream & { writable: boolean } } })._connection.stream;
-    if (!stream.writable) throw new Error('Cannot send message, stream is closed');
-    stream.write(wire);
-  }
-
-  /** dbus-next's table of reply handlers by serial (its MessageBus calls and deletes them). */
-  #replyHandlers(): Record<number, (reply: dbus.Message) => void> {
-    return (this.#bus as unknown as { _methodReturnHandlers: Record<number, (reply: dbus.Message) => void> })._methodReturnHandlers;
+    if (!this.#socket().writable) throw new Error('Cannot send message, stream is closed');
+    if (this.#outgoing.push(wire) === 1) setImmediate(() => this.#flush());
   }
 
   /**
-   * Corks the bus socket until the end of this event-loop turn (setImmediate
-   * runs after the turn's I/O callbacks), so that the calls of every request
-   * handled in the turn go out in one writev instead of one write each. A
-   * write to the bus socket was the largest single cost of a small read
-   * (docs/PERFORMANCE.md); a lone call waits no longer than the turn.
+   * Writes the calls queued in this event-loop turn (setImmediate runs after
+   * the turn's I/O callbacks) as one buffer in one write, instead of one
+   * write each: a write to the bus socket was the largest single cost of a
+   * small read, and an enumerate makes a thousand calls (docs/PERFORMANCE.md).
+   * A lone call waits no longer than the turn.
    */
-  #batchWrites(): void {
-    if (this.#corked) return;
-    const stream = (this.#bus as unknown as { _connection?: { stream?: NodeJS.WritableStream & { cork?(): void; uncork?(): void } } })
-      ._connection?.stream;
-    if (!stream?.cork || !stream.uncork) return;
-    stream.cork();
-    this.#corked = true;
-    setImmediate(() => {
-      this.#corked = false;
-      stream.uncork?.();
-    });
+  #flush(): void {
+    const queued = this.#outgoing;
+    if (queued.length === 0) return;
+    this.#outgoing = [];
+    const stream = this.#socket();
+    // A lost connection fails its calls at their deadlines (and ends the daemon, see main.ts).
+    if (stream.writable) stream.write(queued.length === 1 ? queued[0]! : Buffer.concat(queued));
+  }
+
+  /** The socket to the bus daemon, under dbus-next's connection. */
+  #socket(): NodeJS.WritableStream & { writable: boolean } {
+    return (this.#bus as unknown as { _connection: { stream: NodeJS.WritableStream & { writable: boolean } } })._connection.stream;
+  }
+
+  /** dbus-next's table of reply handlers by serial (for its own calls, such as Hello). */
+  #replyHandlers(): Record<number, (reply: dbus.Message) => void> {
+    return (this.#bus as unknown as { _methodReturnHandlers: Record<number, (reply: dbus.Message) => void> })._methodReturnHandlers;
   }
 
   /** Listens to every signal the connection receives (match rules decide which). */
@@ -252,13 +315,5 @@ export class BusConnection {
     };
     connection.on('end', () => lost(new Error('the D-Bus daemon closed the connection')));
     bus.on('error', (err: unknown) => lost(err instanceof Error ? err : new Error(String(err))));
-  }
-
-  /**
-   * dbus-next keeps a reply handler per serial forever when no reply comes;
-   * drop it on timeout so a hung service does not grow our memory.
-   */
-  #forgetPendingReply(serial: number): void {
-    delete this.#replyHandlers()[serial];
   }
 }

@@ -6,8 +6,9 @@ import type { Context, Middleware } from 'koa';
 import type { Bmc } from '../bmc/objects.js';
 import type { Json } from '../dbus/convert.js';
 import { GatewayError, pathNotFound } from '../errors.js';
+import type { EnumerateAnswers } from './enumerate-answers.js';
 import { readHandlers } from './handlers/read.js';
-import { sendData } from './respond.js';
+import { sendData, sendStream } from './respond.js';
 import { type ObjectRoute, ROUTE_METHODS, allowHeader, isObjectPath, parseObjectRoute } from './url.js';
 
 /** A handler of a verb that carries a body (writes and actions). */
@@ -16,7 +17,7 @@ export type BodyHandler = (bmc: Bmc, route: ObjectRoute, ctx: Context) => Promis
 /** verb → route kind → handler, for the verbs other than GET and HEAD. */
 export type WriteHandlers = Readonly<Record<string, Partial<Record<ObjectRoute['kind'], BodyHandler>>>>;
 
-export function dbusRoutes(bmc: Bmc, writeHandlers: WriteHandlers): Middleware {
+export function dbusRoutes(bmc: Bmc, writeHandlers: WriteHandlers, enumerates: EnumerateAnswers): Middleware {
   return async (ctx) => {
     const route = parseObjectRoute(decodePath(ctx.path));
     const allowed = ROUTE_METHODS[route.kind];
@@ -31,6 +32,21 @@ export function dbusRoutes(bmc: Bmc, writeHandlers: WriteHandlers): Middleware {
     }
     // An invalid object path cannot exist on the bus: answer without asking the mapper.
     if (!isObjectPath(route.objectPath)) throw pathNotFound(route.objectPath);
+    if ((ctx.method === 'GET' || ctx.method === 'HEAD') && route.kind === 'enumerate') {
+      // Read straight from the bus replies, shared with identical requests in flight, written while
+      // it is sent (enumerate-answers.ts).
+      const signal = clientGone(ctx);
+      try {
+        const answer = await enumerates.answer(route.objectPath, signal);
+        // A client that stopped reading loses its answer and its connection.
+        answer.once('error', () => ctx.res.destroy());
+        sendStream(ctx, answer);
+      } catch (err) {
+        // The client left: there is nobody to answer.
+        if (!signal.aborted) throw err;
+      }
+      return;
+    }
     if (ctx.method === 'GET' || ctx.method === 'HEAD') {
       const read = readHandlers[route.kind];
       if (!read) throw new GatewayError(405, 'Method not allowed.', { headers: { Allow: allowHeader(route.kind) } });
@@ -50,4 +66,13 @@ function decodePath(path: string): string {
   } catch {
     throw pathNotFound(path);
   }
+}
+
+/** Aborts when the client's connection closes before its response is complete. */
+function clientGone(ctx: Context): AbortSignal {
+  const controller = new AbortController();
+  ctx.res.once('close', () => {
+    if (!ctx.res.writableFinished) controller.abort(new Error('the client closed the connection'));
+  });
+  return controller.signal;
 }

@@ -1,20 +1,63 @@
 /**
- * The only writers of the OpenBMC envelope. Handlers return data; these two
+ * The only writers of the OpenBMC envelope. Handlers return data; these
  * functions put it on the wire, so every response has the same shape:
  * `{"data": ..., "message": "200 OK", "status": "ok"}` or the error form.
  */
+import { Readable } from 'node:stream';
 import type { Context } from 'koa';
 import type { Json } from '../dbus/convert.js';
+import { compareKeys, JsonWriter } from '../dbus/json-writer.js';
 import type { GatewayError } from '../errors.js';
 import { writeJson } from './json-text.js';
 
 export const JSON_CONTENT_TYPE = 'application/json';
 
+/**
+ * The success envelope around its data, as two writers: the text before the
+ * data (ending with `"data": `) and after it. Keys sorted, as everywhere.
+ */
+export function successEnvelope(extra: Readonly<Record<string, Json>> = {}): { before(writer: JsonWriter): void; after(writer: JsonWriter): void } {
+  const fields: Record<string, Json> = { ...extra, data: null, message: '200 OK', status: 'ok' };
+  const keys = Object.keys(fields).sort(compareKeys);
+  const at = keys.indexOf('data');
+  const writeFields = (writer: JsonWriter, from: number, to: number) => {
+    for (let i = from; i < to; i++) {
+      if (i > 0) writer.ascii(',');
+      writer.newline(1);
+      writer.key(keys[i]!);
+      if (i !== at) writer.value(fields[keys[i]!]!, 1);
+    }
+  };
+  return {
+    before: (writer) => {
+      writer.ascii('{');
+      writeFields(writer, 0, at + 1);
+    },
+    after: (writer) => {
+      writeFields(writer, at + 1, keys.length);
+      writer.newline(0);
+      writer.ascii('}');
+    },
+  };
+}
+
 /** Success: always HTTP 200, as the original server (no 201/204 anywhere). */
 export function sendData(ctx: Context, data: Json, extra: Readonly<Record<string, Json>> = {}): void {
+  const envelope = successEnvelope(extra);
+  const writer = new JsonWriter(2);
+  envelope.before(writer);
+  writer.value(data, 1);
+  envelope.after(writer);
   ctx.status = 200;
   ctx.type = JSON_CONTENT_TYPE;
-  ctx.body = writeJson({ ...extra, data, message: '200 OK', status: 'ok' });
+  ctx.body = writer.toBuffer();
+}
+
+/** A success envelope sent as it is written (the stream is made per client). */
+export function sendStream(ctx: Context, body: Readable): void {
+  ctx.status = 200;
+  ctx.type = JSON_CONTENT_TYPE;
+  ctx.body = body;
 }
 
 export function sendError(ctx: Context, error: GatewayError): void {

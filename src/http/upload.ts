@@ -22,7 +22,7 @@ import { type FileHandle, mkdir, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
-import busboy from 'busboy';
+import type Busboy from 'busboy';
 import type { Context } from 'koa';
 import type { BusConnection } from '../dbus/bus.js';
 import { watchForNewVersion } from '../bmc/image-version.js';
@@ -91,6 +91,9 @@ export class ImageUploader {
 
   /** Streams the body (or its first file part) to a new file `path`; removes it on any failure. */
   async #receive(ctx: Context, kind: 'raw' | 'multipart', path: string): Promise<void> {
+    // The multipart parser is loaded at the first multipart upload (an idle gateway does not hold
+    // it), before anything reads the body.
+    const busboy = kind === 'multipart' ? (await import('busboy')).default : undefined;
     const file = await createImageFile(path);
     // The client may now send the body (it waited for this if it sent Expect: 100-continue).
     continueBody(ctx.req, ctx.res);
@@ -103,8 +106,8 @@ export class ImageUploader {
       idle.abort(new GatewayError(408, `The upload sent nothing for ${this.#options.idleTimeoutMs} ms; the partial image was removed`));
     });
     try {
-      if (kind === 'raw') await this.#writeStream(ctx, ctx.req, file, idle.signal);
-      else await this.#writeMultipart(ctx, file, idle.signal);
+      if (busboy === undefined) await this.#writeStream(ctx, ctx.req, file, idle.signal);
+      else await this.#writeMultipart(ctx, file, idle.signal, busboy);
     } catch (err) {
       await file.close().catch(() => undefined);
       await unlink(path).catch(() => undefined);
@@ -149,8 +152,8 @@ export class ImageUploader {
     await written;
   }
 
-  async #writeMultipart(ctx: Context, file: FileHandle, cut: AbortSignal): Promise<void> {
-    let parser: busboy.Busboy;
+  async #writeMultipart(ctx: Context, file: FileHandle, cut: AbortSignal, busboy: typeof Busboy): Promise<void> {
+    let parser: Busboy.Busboy;
     try {
       parser = busboy({ headers: ctx.req.headers, limits: { files: 1, fields: 16, parts: 32, fileSize: this.#options.maxBytes } });
     } catch (err) {

@@ -3,8 +3,9 @@
  *
  * Two steps so the hub can skip the expensive one: `summarise` reads only
  * the names a filter needs (kind, object path, interfaces) and recognises the
- * three signals; `toEvent` converts the values with the one conversion module
- * (64-bit exact, booleans true/false, NaN → null, variants unwrapped).
+ * three signals; `toEvent` builds the event from the signal's body, which the
+ * bus connection decoded into JSON values (64-bit exact, booleans
+ * true/false, NaN → null, variants unwrapped).
  *
  * Shapes (DESIGN section 7):
  *   {"event": "PropertiesChanged", "path", "interface", "properties": {name: value}}
@@ -18,22 +19,18 @@
  * gateway serialises each signal once for every subscriber.
  */
 import type { SignalMessage } from '../dbus/bus.js';
-import { type Json, toJson } from '../dbus/convert.js';
-import { parseSingleType } from '../dbus/signature.js';
+import type { Json } from '../dbus/convert.js';
 import type { EventSummary } from './filter.js';
 
 export const PROPERTIES = 'org.freedesktop.DBus.Properties';
 export const OBJECT_MANAGER = 'org.freedesktop.DBus.ObjectManager';
-
-const PROPERTY_MAP = parseSingleType('a{sv}');
-const INTERFACE_MAP = parseSingleType('a{sa{sv}}');
 
 /**
  * Recognises PropertiesChanged (`sa{sv}as`), InterfacesAdded (`oa{sa{sv}}`)
  * and InterfacesRemoved (`oas`); undefined for any other or malformed signal.
  */
 export function summarise(signal: SignalMessage): EventSummary | undefined {
-  const [first, second] = signal.body;
+  const [first, second] = signal.jsonBody;
   if (signal.interfaceName === PROPERTIES && signal.member === 'PropertiesChanged') {
     if (signal.signature !== 'sa{sv}as' || typeof first !== 'string' || !isRecord(second)) return undefined;
     if (Object.keys(second).length === 0) return undefined;
@@ -53,10 +50,7 @@ export function summarise(signal: SignalMessage): EventSummary | undefined {
   return undefined;
 }
 
-/**
- * The event object for a signal `summarise` accepted.
- * @throws Error when a value does not fit its signature (a service bug).
- */
+/** The event object for a signal `summarise` accepted. */
 export function toEvent(signal: SignalMessage, summary: EventSummary): Json {
   switch (summary.event) {
     case 'PropertiesChanged':
@@ -64,15 +58,15 @@ export function toEvent(signal: SignalMessage, summary: EventSummary): Json {
         event: summary.event,
         path: summary.path,
         interface: summary.interfaces[0] ?? '',
-        properties: toJson(PROPERTY_MAP, signal.body[1]),
+        properties: signal.jsonBody[1] ?? {},
       };
     case 'InterfacesAdded':
-      return { event: summary.event, path: summary.path, interfaces: toJson(INTERFACE_MAP, signal.body[1]) };
+      return { event: summary.event, path: summary.path, interfaces: signal.jsonBody[1] ?? {} };
     case 'InterfacesRemoved':
       return { event: summary.event, path: summary.path, interfaces: [...summary.interfaces] };
   }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

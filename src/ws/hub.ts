@@ -7,14 +7,14 @@
  * other parts of the gateway hold, such as the introspection cache's, are
  * shared with them rather than added twice).
  *
- * Each signal is summarised once, and converted and serialised once (only if
- * some subscriber's filter passes it), then the same text goes to every
- * matching subscriber, in the order the bus delivered the signals.
+ * Each signal is summarised once, and its body decoded and serialised once
+ * (only if some subscriber's filter passes it), then the same text goes to
+ * every matching subscriber, in the order the bus delivered the signals. A
+ * signal whose body does not fit its signature is no event (summarise).
  */
 import type { BusConnection, SignalMessage } from '../dbus/bus.js';
 import { matchRule } from '../dbus/match-rules.js';
 import { writeJson } from '../http/json-text.js';
-import type { Logger } from '../log.js';
 import { OBJECT_MANAGER, PROPERTIES, summarise, toEvent } from './events.js';
 import { type Filter, matches } from './filter.js';
 
@@ -34,13 +34,11 @@ export interface EventSink {
 
 export class EventHub {
   readonly #bus: BusConnection;
-  readonly #log: Logger;
   readonly #sinks = new Set<EventSink>();
   #unlisten: (() => void) | undefined;
 
-  constructor(bus: BusConnection, log: Logger) {
+  constructor(bus: BusConnection) {
     this.#bus = bus;
-    this.#log = log;
   }
 
   /** Subscribers joined and not yet left. */
@@ -90,14 +88,7 @@ export class EventHub {
     for (const sink of this.#sinks) {
       const filter = sink.filter;
       if (filter === undefined || !matches(filter, summary)) continue;
-      if (text === undefined) {
-        try {
-          text = writeJson(toEvent(signal, summary), 0);
-        } catch (err) {
-          this.#log.warning(`subscribe: dropped ${summary.event} of ${summary.path} from ${signal.sender}: ${String(err)}`);
-          return;
-        }
-      }
+      text ??= writeJson(toEvent(signal, summary), 0);
       sink.deliver(text);
     }
   }

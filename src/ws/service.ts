@@ -24,7 +24,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import basicAuth from 'basic-auth';
-import { type ServerOptions, WebSocketServer } from 'ws';
+import type { ServerOptions, WebSocketServer } from 'ws';
 import type { AuditLog } from '../auth/audit.js';
 import { clientAddress } from '../auth/auth-guard.js';
 import type { Principal, RequestGuard } from '../auth/guard.js';
@@ -70,7 +70,8 @@ export class SubscribeService {
   readonly #audit: AuditLog | undefined;
   readonly #options: SubscribeOptions;
   readonly #hub: EventHub;
-  readonly #wss: WebSocketServer;
+  /** Made at the first upgrade: an idle gateway does not load ws. */
+  #wss: Promise<WebSocketServer> | undefined;
   /** Sockets that passed the checks and hold a connection slot. */
   readonly #sockets = new Set<Duplex>();
   /** Slots held per user. */
@@ -91,17 +92,23 @@ export class SubscribeService {
     this.#log = deps.log;
     this.#audit = deps.audit;
     this.#options = deps.options;
-    this.#hub = new EventHub(deps.bus, deps.log);
-    const maxPayload = Math.max(MIN_MESSAGE_BYTES, (deps.options.maxPaths + deps.options.maxInterfaces + 8) * MAX_ENTRY_BYTES);
-    const options: ServerOptions = {
-      noServer: true, clientTracking: false, maxPayload, perMessageDeflate: false,
-      handleProtocols: (offered, req) => this.#selectProtocol(offered, req),
-    };
-    this.#wss = new WebSocketServer(options);
-    // Handshake errors (bad key, version, ...) get the envelope too, not ws's plain text.
-    this.#wss.on('wsClientError', (err, socket) => refuse(socket, new GatewayError(400, err.message)));
-    // The 101 carries the security headers every response has.
-    this.#wss.on('headers', (headers) => headers.push(...SECURITY_LINES));
+    this.#hub = new EventHub(deps.bus);
+  }
+
+  #server(): Promise<WebSocketServer> {
+    return (this.#wss ??= import('ws').then(({ WebSocketServer }) => {
+      const maxPayload = Math.max(MIN_MESSAGE_BYTES, (this.#options.maxPaths + this.#options.maxInterfaces + 8) * MAX_ENTRY_BYTES);
+      const options: ServerOptions = {
+        noServer: true, clientTracking: false, maxPayload, perMessageDeflate: false,
+        handleProtocols: (offered, req) => this.#selectProtocol(offered, req),
+      };
+      const wss = new WebSocketServer(options);
+      // Handshake errors (bad key, version, ...) get the envelope too, not ws's plain text.
+      wss.on('wsClientError', (err, socket) => refuse(socket, new GatewayError(400, err.message)));
+      // The 101 carries the security headers every response has.
+      wss.on('headers', (headers) => headers.push(...SECURITY_LINES));
+      return wss;
+    }));
   }
 
   /** Connections holding a slot (upgrading or open). */
@@ -142,7 +149,7 @@ export class SubscribeService {
     ]);
     clearTimeout(timer);
     for (const socket of sockets) socket.destroy();
-    this.#wss.close();
+    (await this.#wss)?.close();
     await this.whenIdle();
   }
 
@@ -208,7 +215,9 @@ export class SubscribeService {
     }
     if (socket.destroyed) return;
     if (this.#closed) return refuse(socket, new GatewayError(503, 'The server is shutting down'));
-    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+    const wss = await this.#server();
+    if (socket.destroyed) return;
+    wss.handleUpgrade(req, socket, head, (ws) => {
       const subscription = new Subscription(ws, this.#options, this.#log, label);
       slot.subscription = subscription;
       this.#subscriptions.add(subscription);

@@ -14,7 +14,7 @@
  *   that has not answered the previous ping (nor sent anything) by then is
  *   terminated.
  */
-import { WebSocket, type RawData } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import type { Logger } from '../log.js';
 import { type Filter, type FilterLimits, FilterError, closeReason, parseFilter } from './filter.js';
 import type { EventSink } from './hub.js';
@@ -59,7 +59,7 @@ export class Subscription implements EventSink {
   }
 
   deliver(text: string): void {
-    if (this.#closing || this.#ws.readyState !== WebSocket.OPEN) return;
+    if (this.#closing || this.#ws.readyState !== this.#ws.OPEN) return;
     // Checked before queueing more: one big event does not close a client that keeps up.
     if (this.#ws.bufferedAmount > this.#limits.sendBufferBytes) {
       this.#log.warning(`subscribe: ${this.#label}: closed, more than ${this.#limits.sendBufferBytes} bytes of events unsent`);
@@ -74,7 +74,7 @@ export class Subscription implements EventSink {
    * ping again. True when the peer is still there (answered since the last tick).
    */
   heartbeat(): boolean {
-    if (this.#closing || this.#ws.readyState !== WebSocket.OPEN) return false;
+    if (this.#closing || this.#ws.readyState !== this.#ws.OPEN) return false;
     if (!this.#alive) {
       this.#log.info(`subscribe: ${this.#label}: no pong, connection dropped`);
       this.#closing = true;
@@ -89,7 +89,7 @@ export class Subscription implements EventSink {
   /** Starts the closing handshake (ws destroys the socket if the peer never answers). */
   close(code: number, reason: string): void {
     this.#closing = true;
-    if (this.#ws.readyState === WebSocket.OPEN || this.#ws.readyState === WebSocket.CONNECTING) {
+    if (this.#ws.readyState === this.#ws.OPEN || this.#ws.readyState === this.#ws.CONNECTING) {
       this.#ws.close(code, closeReason(reason));
     }
   }

@@ -14,7 +14,7 @@ const FILE_PATH = { 'xyz.openbmc_project.Common.FilePath': { Path: '/tmp/images/
 function added(objectPath: unknown, interfaces: unknown, member = 'InterfacesAdded'): SignalMessage {
   return {
     sender: ':1.7', objectPath: '/xyz/openbmc_project/software', interfaceName: 'org.freedesktop.DBus.ObjectManager',
-    member, signature: 'oa{sa{sv}}', body: [objectPath, interfaces],
+    member, signature: 'oa{sa{sv}}', jsonBody: [objectPath, interfaces] as SignalMessage['jsonBody'],
   };
 }
 

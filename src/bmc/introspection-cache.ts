@@ -9,16 +9,14 @@
  */
 import type { BusConnection, SignalMessage } from '../dbus/bus.js';
 import { matchRule } from '../dbus/match-rules.js';
+import { DBUS_INTERFACE, DBUS_NAME, INTROSPECTABLE_INTERFACE, OBJECT_MANAGER_INTERFACE } from '../dbus/names.js';
 import { type IntrospectedNode, parseIntrospection } from './introspection.js';
-
-const DBUS_NAME = 'org.freedesktop.DBus';
-const OBJECT_MANAGER = 'org.freedesktop.DBus.ObjectManager';
 
 /** The signals that invalidate entries; held for the cache's lifetime. */
 export const INVALIDATION_RULES: readonly string[] = [
-  matchRule({ type: 'signal', sender: DBUS_NAME, interface: DBUS_NAME, member: 'NameOwnerChanged' }),
-  matchRule({ type: 'signal', interface: OBJECT_MANAGER, member: 'InterfacesAdded' }),
-  matchRule({ type: 'signal', interface: OBJECT_MANAGER, member: 'InterfacesRemoved' }),
+  matchRule({ type: 'signal', sender: DBUS_NAME, interface: DBUS_INTERFACE, member: 'NameOwnerChanged' }),
+  matchRule({ type: 'signal', interface: OBJECT_MANAGER_INTERFACE, member: 'InterfacesAdded' }),
+  matchRule({ type: 'signal', interface: OBJECT_MANAGER_INTERFACE, member: 'InterfacesRemoved' }),
 ];
 
 export class IntrospectionCache {
@@ -76,17 +74,17 @@ export class IntrospectionCache {
     const [xml] = await this.#bus.callJson({
       busName,
       objectPath,
-      interfaceName: 'org.freedesktop.DBus.Introspectable',
+      interfaceName: INTROSPECTABLE_INTERFACE,
       member: 'Introspect',
     }, 's');
     return parseIntrospection(String(xml));
   }
 
   #onSignal(signal: SignalMessage): void {
-    if (signal.interfaceName === DBUS_NAME && signal.member === 'NameOwnerChanged') {
+    if (signal.interfaceName === DBUS_INTERFACE && signal.member === 'NameOwnerChanged') {
       const [name] = signal.jsonBody;
       if (typeof name === 'string') this.#dropBusName(name);
-    } else if (signal.interfaceName === OBJECT_MANAGER && signal.member.startsWith('Interfaces')) {
+    } else if (signal.interfaceName === OBJECT_MANAGER_INTERFACE && signal.member.startsWith('Interfaces')) {
       // The signal's first argument is the object whose interfaces changed.
       const [objectPath] = signal.jsonBody;
       if (typeof objectPath === 'string') this.#dropObjectPath(objectPath);

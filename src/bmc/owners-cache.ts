@@ -20,11 +20,9 @@
  */
 import type { BusConnection, SignalMessage } from '../dbus/bus.js';
 import { matchRule } from '../dbus/match-rules.js';
+import { DBUS_INTERFACE, OBJECT_MANAGER_INTERFACE } from '../dbus/names.js';
 import { INVALIDATION_RULES } from './introspection-cache.js';
 import type { Mapper, ServiceMap } from './mapper.js';
-
-const DBUS_NAME = 'org.freedesktop.DBus';
-const OBJECT_MANAGER = 'org.freedesktop.DBus.ObjectManager';
 /** phosphor-objmgr's signal after it has introspected a (new) service: its answers just changed. */
 const MAPPER_PRIVATE = 'xyz.openbmc_project.ObjectMapper.Private';
 const RULES: readonly string[] = [
@@ -98,13 +96,13 @@ export class OwnersCache {
   }
 
   #onSignal(signal: SignalMessage): void {
-    if (signal.interfaceName === DBUS_NAME && signal.member === 'NameOwnerChanged') {
+    if (signal.interfaceName === DBUS_INTERFACE && signal.member === 'NameOwnerChanged') {
       const [name] = signal.jsonBody;
       // Unique names (':1.42') come and go with every client; a daemon also changes its well-known name.
       if (typeof name === 'string' && !name.startsWith(':')) this.#clear();
     } else if (signal.interfaceName === MAPPER_PRIVATE && signal.member === 'IntrospectionComplete') {
       this.#clear();
-    } else if (signal.interfaceName === OBJECT_MANAGER && signal.member.startsWith('Interfaces')) {
+    } else if (signal.interfaceName === OBJECT_MANAGER_INTERFACE && signal.member.startsWith('Interfaces')) {
       const [objectPath] = signal.jsonBody;
       if (typeof objectPath === 'string') this.drop(objectPath);
     }

@@ -26,6 +26,7 @@
  * `fresh` after a refused password. Unreachable or silent manager: no entry, the caller answers
  * 503/504.
  */
+import { LRUCache } from 'lru-cache';
 import type { BusConnection, SignalMessage } from '../dbus/bus.js';
 import { isTransient } from '../dbus/bus.js';
 import { toJson } from '../dbus/convert.js';
@@ -65,17 +66,11 @@ export interface UserManagerOptions {
   readonly log: (message: string) => void;
 }
 
-interface Entry {
-  readonly account: Account;
-  readonly expires: number;
-}
-
 export class UserManagerRoles implements RoleSource {
   readonly description = `dbus:${USER_MANAGER_BUS_NAME}`;
   readonly #bus: BusConnection;
   readonly #options: UserManagerOptions;
-  readonly #ttlMs: number;
-  readonly #entries = new Map<string, Entry>();
+  readonly #entries: LRUCache<string, Account>;
   readonly #listeners = new Set<(changed: AccountsChanged) => void>();
   readonly #inFlight = new Map<string, { readonly generation: number; readonly account: Promise<Account> }>();
   /** Users whose signals arrived in this event-loop turn (one notification for a burst). */
@@ -86,7 +81,7 @@ export class UserManagerRoles implements RoleSource {
   constructor(bus: BusConnection, options: UserManagerOptions) {
     this.#bus = bus;
     this.#options = options;
-    this.#ttlMs = options.ttlMs ?? 60_000;
+    this.#entries = new LRUCache({ max: options.maxEntries ?? 1024, ttl: options.ttlMs ?? 60_000 });
   }
 
   async start(): Promise<void> {
@@ -113,8 +108,8 @@ export class UserManagerRoles implements RoleSource {
   }
 
   async account(user: string, options: { readonly fresh?: boolean } = {}): Promise<Account> {
-    const entry = this.#entries.get(user);
-    if (options.fresh !== true && entry && entry.expires > performance.now()) return entry.account;
+    const cached = options.fresh === true ? undefined : this.#entries.get(user);
+    if (cached) return cached;
     // Concurrent requests of one user share one look-up, unless a signal came in between.
     const inFlight = this.#inFlight.get(user);
     if (options.fresh !== true && inFlight && inFlight.generation === this.#generation) return inFlight.account;
@@ -127,14 +122,7 @@ export class UserManagerRoles implements RoleSource {
     } finally {
       if (this.#inFlight.get(user)?.account === pending) this.#inFlight.delete(user);
     }
-    if (generation === this.#generation) {
-      this.#entries.delete(user);
-      this.#entries.set(user, { account, expires: performance.now() + this.#ttlMs });
-      if (this.#entries.size > (this.#options.maxEntries ?? 1024)) {
-        const oldest = this.#entries.keys().next().value;
-        if (oldest !== undefined) this.#entries.delete(oldest);
-      }
-    }
+    if (generation === this.#generation) this.#entries.set(user, account);
     return account;
   }
 

@@ -1,5 +1,5 @@
 /**
- * The gateway's benchmark (issue 8):
+ * The gateway's benchmark:
  *
  *   npm run bench [-- --quick] [-- --profile] [-- --only enumerate,enumerate-memory,get,ws,memory,startup]
  *

@@ -113,10 +113,6 @@ export class BusConnection {
     return (this.#bus as unknown as { name: string }).name;
   }
 
-  get defaultTimeoutMs(): number {
-    return this.#callTimeoutMs;
-  }
-
   /**
    * Calls a method and resolves with the reply body as dbus-next decodes it
    * (variants wrapped, 64-bit as BigInt, `ay` as a Buffer): for the calls

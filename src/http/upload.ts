@@ -135,10 +135,10 @@ export class ImageUploader {
     const written = pipeline(limit, createWriteStream('', { fd: file }));
     // The source is piped by hand, not put into pipeline(): pipeline destroys
     // every stream on an error, and destroying the IncomingMessage on the size
-    // limit detached its socket (req.socket = null) before the 413 was sent,
-    // so the outer audit middleware threw reading the client address and Koa
-    // answered a plain-text 500 instead of the 413 envelope. Now the request is
-    // only unpiped; the 413 carries Connection: close and Node drops the rest.
+    // limit would detach its socket (req.socket = null) before the 413 is
+    // sent, so the audit middleware could not read the client address and Koa
+    // would answer a plain-text 500 instead of the 413 envelope. The request
+    // is only unpiped; the 413 carries Connection: close and Node drops the rest.
     // A source that fails or closes early (client abort) still fails the write.
     const read = finished(source).catch((err: unknown) => {
       limit.destroy(err as Error);

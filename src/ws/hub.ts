@@ -42,11 +42,6 @@ export class EventHub {
     this.#bus = bus;
   }
 
-  /** Subscribers joined and not yet left. */
-  get size(): number {
-    return this.#sinks.size;
-  }
-
   /**
    * Adds a subscriber; resolves once the bus daemon routes the signals to us,
    * with the function that removes it again (idempotent).

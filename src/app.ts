@@ -1,29 +1,28 @@
 /**
  * Builds the Koa application: middleware order is the request pipeline.
- * (with --request-log, the request log wraps everything to time it all);
- * 0. audit (outermost: logs writes, logins and logouts with their final status);
- * 1. error middleware (the one catch, envelopes for everything);
- * 2. security headers and CORS (on every response; answers CORS pre-flights);
- * 3. /redfish (404 without authentication: clients probe it) and /login, /logout;
- * 4. the auth guard: 401/403 before any route, so before any D-Bus traffic;
- * 5. fixed routes (/upload/image, /download/dump, ...: http/fixed-routes.ts);
- * 6. the D-Bus object routes for every other path.
+ * 0. the route: the path parsed once against the route table (http/routes.ts);
+ *    (with --request-log, the request log then wraps everything to time it all);
+ * 1. audit (outermost: logs writes, logins and logouts with their final status);
+ * 2. error middleware (the one catch, envelopes for everything);
+ * 3. security headers and CORS (on every response; answers CORS pre-flights);
+ * 4. the guard: 401/403 before any route that is not public, so before any D-Bus traffic;
+ * 5. dispatch: `Allow`, 405, and the route's handler.
  */
 import Koa from 'koa';
 import type { Auth } from './auth/setup.js';
 import type { Bmc } from './bmc/objects.js';
 import type { Config } from './config.js';
-import { GatewayError } from './errors.js';
-import { dbusRoutes, type WriteHandlers } from './http/dbus-routes.js';
-import { EnumerateAnswers } from './http/enumerate-answers.js';
-import { MemoryBudget } from './http/memory-budget.js';
-import { errorMiddleware } from './http/error-middleware.js';
 import { auditMiddleware } from './http/audit-middleware.js';
-import { authMiddleware } from './http/auth-middleware.js';
+import { JSON_BODY_LIMIT } from './http/body.js';
+import { dispatch } from './http/dispatch.js';
+import { EnumerateAnswers } from './http/enumerate-answers.js';
+import { errorMiddleware } from './http/error-middleware.js';
+import { guardMiddleware } from './http/guard-middleware.js';
+import { MemoryBudget } from './http/memory-budget.js';
 import { requestLog } from './http/request-log.js';
+import type { RouteTable } from './http/routes.js';
 import { securityHeaders } from './http/security-headers.js';
-import { sessionRoutes } from './http/session-routes.js';
-import { fixedRoutes } from './http/fixed-routes.js';
+import type { GatewayState } from './http/state.js';
 import { ImageUploader } from './http/upload.js';
 import type { Logger } from './log.js';
 
@@ -31,36 +30,38 @@ export interface AppDeps {
   readonly config: Config;
   readonly bmc: Bmc;
   readonly log: Logger;
-  readonly writeHandlers?: WriteHandlers;
+  readonly routes: RouteTable;
   /** Required: there is no unauthenticated configuration. */
   readonly auth: Auth;
 }
 
-export function createApp(deps: AppDeps): Koa {
-  const app = new Koa();
-  app.context.bodyTimeoutMs = deps.config.bodyTimeoutMs;
+export function createApp(deps: AppDeps): Koa<GatewayState> {
+  const { config, bmc, log, routes, auth } = deps;
+  const app = new Koa<GatewayState>();
   // Koa would print stacks of errors that escape; ours never escape, but be sure.
   app.silent = true;
-  if (deps.config.requestLog) app.use(requestLog(deps.log));
-  app.use(auditMiddleware(deps.auth.audit));
-  app.use(errorMiddleware(deps.log));
-  app.use(securityHeaders(deps.auth.corsOrigins));
-  app.use(async (ctx, next) => {
-    // Clients switch to Redfish when this answers 200; this gateway is not Redfish.
-    if (ctx.path === '/redfish' || ctx.path.startsWith('/redfish/')) throw new GatewayError(404, 'Path not found');
-    await next();
+  app.use((ctx, next) => {
+    ctx.state.route = routes.parse(ctx.path);
+    return next();
   });
-  app.use(sessionRoutes(deps.auth.guard));
-  app.use(authMiddleware(deps.auth.guard));
-  const uploader = new ImageUploader(deps.bmc.bus, {
-    imageDir: deps.config.imageDir,
-    maxBytes: deps.config.uploadMaxBytes,
-    versionTimeoutMs: deps.config.uploadTimeoutMs,
-    idleTimeoutMs: deps.config.bodyTimeoutMs,
-  });
-  app.use(fixedRoutes(deps.config, uploader));
-  const enumerates = new EnumerateAnswers(deps.bmc, new MemoryBudget(deps.config.enumerateMemoryBytes),
-    { stallTimeoutMs: deps.config.bodyTimeoutMs });
-  app.use(dbusRoutes(deps.bmc, deps.writeHandlers ?? {}, enumerates));
+  if (config.requestLog) app.use(requestLog(log));
+  app.use(auditMiddleware(auth.audit));
+  app.use(errorMiddleware(log));
+  app.use(securityHeaders(auth.corsOrigins));
+  app.use(guardMiddleware(auth.guard, routes));
+  app.use(dispatch(routes, {
+    bmc,
+    guard: auth.guard,
+    passwords: auth.passwords,
+    enumerates: new EnumerateAnswers(bmc, new MemoryBudget(config.enumerateMemoryBytes), { stallTimeoutMs: config.bodyTimeoutMs }),
+    uploader: new ImageUploader(bmc, {
+      imageDir: config.imageDir,
+      maxBytes: config.uploadMaxBytes,
+      versionTimeoutMs: config.uploadTimeoutMs,
+      idleTimeoutMs: config.bodyTimeoutMs,
+    }),
+    dumpDir: config.dumpDir,
+    body: { maxBytes: JSON_BODY_LIMIT, timeoutMs: config.bodyTimeoutMs },
+  }));
   return app;
 }

@@ -13,12 +13,14 @@
 import { STATUS_CODES } from 'node:http';
 import { BusError } from './dbus/bus-error.js';
 import { ConversionError } from './dbus/convert.js';
+import { DBUS_ERRORS, OPENBMC_ERRORS } from './dbus/names.js';
 
-export interface ErrorEnvelope {
-  readonly data: { readonly description: string };
-  readonly message: string;
-  readonly status: 'error';
-}
+/** The error envelope: plain JSON (a `Json` value as it is, no cast needed to write it). */
+export type ErrorEnvelope = {
+  data: { description: string };
+  message: string;
+  status: 'error';
+};
 
 export class GatewayError extends Error {
   override readonly name = 'GatewayError';
@@ -47,43 +49,82 @@ export function statusLine(status: number): string {
 
 /**
  * D-Bus error name → HTTP status. One row per name, so a reviewer can check
- * the whole policy at a glance; anything not listed is a 500.
+ * the whole policy at a glance; anything not listed is a 500. Only what the
+ * client is answered depends on it (the gateway's own decisions, such as
+ * "is the user manager away?", ask dbus/bus-error.ts).
  */
 export const DBUS_ERROR_STATUS: Readonly<Record<string, number>> = Object.freeze({
   // The object, interface, member or property does not exist.
-  'org.freedesktop.DBus.Error.UnknownObject': 404,
-  'org.freedesktop.DBus.Error.UnknownMethod': 404,
-  'org.freedesktop.DBus.Error.UnknownInterface': 404,
-  'org.freedesktop.DBus.Error.UnknownProperty': 404,
-  'org.freedesktop.DBus.Error.FileNotFound': 404, // the old Python mapper's not-found
-  'xyz.openbmc_project.Common.Error.ResourceNotFound': 404, // the C++ mapper's not-found
+  [DBUS_ERRORS.UnknownObject]: 404,
+  [DBUS_ERRORS.UnknownMethod]: 404,
+  [DBUS_ERRORS.UnknownInterface]: 404,
+  [DBUS_ERRORS.UnknownProperty]: 404,
+  [DBUS_ERRORS.FileNotFound]: 404, // the old Python mapper's not-found
+  [OPENBMC_ERRORS.ResourceNotFound]: 404, // the C++ mapper's not-found
   // The request itself is wrong.
-  'org.freedesktop.DBus.Error.InvalidArgs': 400,
-  'org.freedesktop.DBus.Error.InvalidSignature': 400,
-  'xyz.openbmc_project.Common.Error.InvalidArgument': 400,
+  [DBUS_ERRORS.InvalidArgs]: 400,
+  [DBUS_ERRORS.InvalidSignature]: 400,
+  [OPENBMC_ERRORS.InvalidArgument]: 400,
   // The service refuses.
-  'org.freedesktop.DBus.Error.PropertyReadOnly': 403,
-  'org.freedesktop.DBus.Error.AccessDenied': 403,
-  'xyz.openbmc_project.Common.Error.NotAllowed': 403,
-  'xyz.openbmc_project.Common.Error.InsufficientPermission': 403,
+  [DBUS_ERRORS.PropertyReadOnly]: 403,
+  [DBUS_ERRORS.AccessDenied]: 403,
+  [OPENBMC_ERRORS.NotAllowed]: 403,
+  [OPENBMC_ERRORS.InsufficientPermission]: 403,
   // The service is not there or busy: try again later.
-  'org.freedesktop.DBus.Error.ServiceUnknown': 503,
-  'org.freedesktop.DBus.Error.NameHasNoOwner': 503,
-  'org.freedesktop.DBus.Error.ObjectPathInUse': 503,
-  'org.freedesktop.DBus.Error.LimitsExceeded': 503,
-  'org.freedesktop.DBus.Error.Disconnected': 503,
-  'xyz.openbmc_project.Common.Error.Unavailable': 503,
-  'xyz.openbmc_project.Common.Error.TooManyResources': 503,
+  [DBUS_ERRORS.ServiceUnknown]: 503,
+  [DBUS_ERRORS.NameHasNoOwner]: 503,
+  [DBUS_ERRORS.ObjectPathInUse]: 503,
+  [DBUS_ERRORS.LimitsExceeded]: 503,
+  [DBUS_ERRORS.Disconnected]: 503,
+  [OPENBMC_ERRORS.Unavailable]: 503,
+  [OPENBMC_ERRORS.TooManyResources]: 503,
   // Nobody answered in time (including the gateway's own call deadline).
-  'org.freedesktop.DBus.Error.NoReply': 504,
-  'org.freedesktop.DBus.Error.Timeout': 504,
-  'org.freedesktop.DBus.Error.TimedOut': 504,
-  'xyz.openbmc_project.Common.Error.Timeout': 504,
+  [DBUS_ERRORS.NoReply]: 504,
+  [DBUS_ERRORS.Timeout]: 504,
+  [DBUS_ERRORS.TimedOut]: 504,
+  [OPENBMC_ERRORS.Timeout]: 504,
 });
 
-/** The historical mapper not-found text that scripts grep for. */
-export function pathNotFound(objectPath: string): GatewayError {
-  return new GatewayError(404, `org.freedesktop.DBus.Error.FileNotFound: path or object not found: ${objectPath}`);
+/** `Retry-After` of the 503s that say "busy, come back" (seconds, as text). */
+function retryAfter(seconds: number): Readonly<Record<string, string>> {
+  return { 'Retry-After': String(seconds) };
+}
+
+/**
+ * The errors whose texts recur, as factories (as Fastify's error catalogue):
+ * one text per kind of failure, whichever route or transport answers it.
+ * Clients and scripts match on these texts; change one here, and in
+ * docs/API.md.
+ */
+export const errors = {
+  /** No route, no such fixed resource (phosphor-rest's bottle text). */
+  pathNotFound: () => new GatewayError(404, 'Path not found'),
+  /** The historical mapper not-found text that scripts grep for. */
+  objectNotFound: (objectPath: string) =>
+    new GatewayError(404, `${DBUS_ERRORS.FileNotFound}: path or object not found: ${objectPath}`),
+  /** A verb the route does not have; `allow` is the route's `Allow` header. */
+  methodNotAllowed: (allow: string) => new GatewayError(405, 'Method not allowed.', { headers: { Allow: allow } }),
+  methodNotFound: (name: string) => new GatewayError(404, `The specified method cannot be found: '${name}'`),
+  propertyNotFound: (name: string) => new GatewayError(404, `The specified property cannot be found: '${name}'`),
+  /** A property the object does not have, named in a write: 403 for `attr`, 400 in a PUT or PATCH body (as the original). */
+  propertyNotCreatable: (status: 400 | 403, name: string) =>
+    new GatewayError(status, `The specified property cannot be created: '${name}'`),
+  insufficientPrivileges: () => new GatewayError(403, 'Insufficient privileges'),
+  /** Details go to the log as the cause, never to the client. */
+  internal: (cause?: unknown) => new GatewayError(500, 'Internal Server Error', { cause }),
+  noSuchUser: (user: string) => new GatewayError(404, `No such user: '${user}'`),
+  passwordRefused: (reason: string) => new GatewayError(400, `The new password was refused: ${reason}`),
+  shuttingDown: () => new GatewayError(503, 'The server is shutting down'),
+  /** 503 with Retry-After: busy now, another try later may succeed. */
+  busy: (description: string, seconds: number) => new GatewayError(503, description, { headers: retryAfter(seconds) }),
+  /** 415 naming the type expected and, printable and cut, the one sent. */
+  unsupportedMediaType: (expected: string, got: string) =>
+    new GatewayError(415, `Expecting content type '${expected}', got '${printable(got, 100)}'`),
+} as const;
+
+/** Client-chosen text in an error description: control characters replaced, cut at `max`. */
+export function printable(text: string, max = 200): string {
+  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, max);
 }
 
 /**
@@ -98,5 +139,5 @@ export function toGatewayError(err: unknown): GatewayError {
     const status = DBUS_ERROR_STATUS[err.errorName] ?? 500;
     return new GatewayError(status, `${err.errorName}: ${err.text}`, { cause: err });
   }
-  return new GatewayError(500, 'Internal Server Error', { cause: err });
+  return errors.internal(err);
 }

@@ -16,8 +16,7 @@ import { HttpDrain } from './http/drain.js';
 import { CONNECTIONS_CHECKING_INTERVAL_MS, ConnectionGuard, descriptorsNeeded, openFileLimit } from './http/connections.js';
 import { loadOrCreateCertificate } from './tls.js';
 import { TLS_POLICY } from './tls-policy.js';
-import { createWriteHandlers } from './http/handlers/write.js';
-import { setPasswordHandler, setPasswordTarget } from './http/handlers/set-password.js';
+import { RouteTable } from './http/routes.js';
 import { SubscribeService } from './ws/service.js';
 
 export interface Gateway {
@@ -57,9 +56,8 @@ export async function startGateway(config: Config, log: Logger, options: StartOp
     await bus.close();
     throw err;
   }
-  const setPassword = setPasswordHandler({ passwords: auth.passwords, guard: auth.guard });
-  const writeHandlers = createWriteHandlers((route) => (setPasswordTarget(route) !== undefined ? setPassword : undefined));
-  const app = createApp({ config, bmc, log, writeHandlers, auth });
+  const routes = new RouteTable();
+  const app = createApp({ config, bmc, log, routes, auth });
   let server: Server;
   let certificate: string | undefined;
   if (config.tls) {
@@ -83,7 +81,7 @@ export async function startGateway(config: Config, log: Logger, options: StartOp
     maxConnectionsPerAddress: config.maxConnectionsPerAddress,
     headersTimeoutMs: config.headersTimeoutMs,
     keepAliveTimeoutMs: config.keepAliveTimeoutMs,
-  }, config.tls, log);
+  }, config.tls, log, routes.allVerbs);
   const fdLimit = openFileLimit();
   if (fdLimit !== undefined && fdLimit < descriptorsNeeded(config.maxConnections)) {
     log.warning(`the open file limit (${fdLimit}) is below what --max-connections ${config.maxConnections} may need `
@@ -92,6 +90,7 @@ export async function startGateway(config: Config, log: Logger, options: StartOp
   // /subscribe: the same guard as every route, checked before the 101.
   const subscriptions = new SubscribeService({
     bus,
+    routes,
     guard: auth.guard,
     log,
     audit: auth.audit,

@@ -102,6 +102,13 @@ export class AuthGuard implements RequestGuard {
     this.#deps.sessions.lookup(sessionToken);
   }
 
+  /**
+   * May `principal` do `action` (verb, path, and for D-Bus routes the object
+   * path, interface and member)? The one policy query: the guard, the
+   * per-target write check, account watches and listings that show what a
+   * user may do all ask it. `pending` only when the action names no
+   * interface or member yet and a rule depends on them.
+   */
   decide(principal: Principal, action: GuardedAction): Decision {
     return decide(this.#deps.policy, principal, action);
   }

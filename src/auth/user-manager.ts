@@ -26,12 +26,13 @@
  * `fresh` after a refused password. Unreachable or silent manager: no entry, the caller answers
  * 503/504.
  */
+import { LRUCache } from 'lru-cache';
 import type { BusConnection, SignalMessage } from '../dbus/bus.js';
-import { BusError } from '../dbus/bus.js';
+import { isTransient } from '../dbus/bus.js';
 import { toJson } from '../dbus/convert.js';
 import { matchRule } from '../dbus/match-rules.js';
+import { DBUS_INTERFACE, DBUS_NAME, OBJECT_MANAGER_INTERFACE, PROPERTIES_INTERFACE } from '../dbus/names.js';
 import { parseSingleType } from '../dbus/signature.js';
-import { DBUS_ERROR_STATUS } from '../errors.js';
 import { type Account, type AccountsChanged, type RoleSource, accountFromUserInfo } from './roles.js';
 
 export const USER_MANAGER_BUS_NAME = 'xyz.openbmc_project.User.Manager';
@@ -45,17 +46,14 @@ export function userOfObject(objectPath: string): string | undefined {
 }
 
 const MFA_INTERFACE = 'xyz.openbmc_project.User.MultiFactorAuthConfiguration';
-const DBUS_NAME = 'org.freedesktop.DBus';
-const PROPERTIES = 'org.freedesktop.DBus.Properties';
-const OBJECT_MANAGER = 'org.freedesktop.DBus.ObjectManager';
 const USER_INFO_TYPE = parseSingleType('a{sv}');
 
 const RULES: readonly string[] = [
-  matchRule({ type: 'signal', interface: PROPERTIES, member: 'PropertiesChanged', path_namespace: USER_MANAGER_PATH }),
-  matchRule({ type: 'signal', interface: OBJECT_MANAGER, member: 'InterfacesAdded', path_namespace: USER_MANAGER_PATH }),
-  matchRule({ type: 'signal', interface: OBJECT_MANAGER, member: 'InterfacesRemoved', path_namespace: USER_MANAGER_PATH }),
+  matchRule({ type: 'signal', interface: PROPERTIES_INTERFACE, member: 'PropertiesChanged', path_namespace: USER_MANAGER_PATH }),
+  matchRule({ type: 'signal', interface: OBJECT_MANAGER_INTERFACE, member: 'InterfacesAdded', path_namespace: USER_MANAGER_PATH }),
+  matchRule({ type: 'signal', interface: OBJECT_MANAGER_INTERFACE, member: 'InterfacesRemoved', path_namespace: USER_MANAGER_PATH }),
   matchRule({ type: 'signal', interface: USER_MANAGER_INTERFACE, member: 'UserRenamed', path: USER_MANAGER_PATH }),
-  matchRule({ type: 'signal', sender: DBUS_NAME, interface: DBUS_NAME, member: 'NameOwnerChanged', arg0: USER_MANAGER_BUS_NAME }),
+  matchRule({ type: 'signal', sender: DBUS_NAME, interface: DBUS_INTERFACE, member: 'NameOwnerChanged', arg0: USER_MANAGER_BUS_NAME }),
 ];
 
 export interface UserManagerOptions {
@@ -68,17 +66,11 @@ export interface UserManagerOptions {
   readonly log: (message: string) => void;
 }
 
-interface Entry {
-  readonly account: Account;
-  readonly expires: number;
-}
-
 export class UserManagerRoles implements RoleSource {
   readonly description = `dbus:${USER_MANAGER_BUS_NAME}`;
   readonly #bus: BusConnection;
   readonly #options: UserManagerOptions;
-  readonly #ttlMs: number;
-  readonly #entries = new Map<string, Entry>();
+  readonly #entries: LRUCache<string, Account>;
   readonly #listeners = new Set<(changed: AccountsChanged) => void>();
   readonly #inFlight = new Map<string, { readonly generation: number; readonly account: Promise<Account> }>();
   /** Users whose signals arrived in this event-loop turn (one notification for a burst). */
@@ -89,7 +81,7 @@ export class UserManagerRoles implements RoleSource {
   constructor(bus: BusConnection, options: UserManagerOptions) {
     this.#bus = bus;
     this.#options = options;
-    this.#ttlMs = options.ttlMs ?? 60_000;
+    this.#entries = new LRUCache({ max: options.maxEntries ?? 1024, ttl: options.ttlMs ?? 60_000 });
   }
 
   async start(): Promise<void> {
@@ -116,8 +108,8 @@ export class UserManagerRoles implements RoleSource {
   }
 
   async account(user: string, options: { readonly fresh?: boolean } = {}): Promise<Account> {
-    const entry = this.#entries.get(user);
-    if (options.fresh !== true && entry && entry.expires > performance.now()) return entry.account;
+    const cached = options.fresh === true ? undefined : this.#entries.get(user);
+    if (cached) return cached;
     // Concurrent requests of one user share one look-up, unless a signal came in between.
     const inFlight = this.#inFlight.get(user);
     if (options.fresh !== true && inFlight && inFlight.generation === this.#generation) return inFlight.account;
@@ -130,14 +122,7 @@ export class UserManagerRoles implements RoleSource {
     } finally {
       if (this.#inFlight.get(user)?.account === pending) this.#inFlight.delete(user);
     }
-    if (generation === this.#generation) {
-      this.#entries.delete(user);
-      this.#entries.set(user, { account, expires: performance.now() + this.#ttlMs });
-      if (this.#entries.size > (this.#options.maxEntries ?? 1024)) {
-        const oldest = this.#entries.keys().next().value;
-        if (oldest !== undefined) this.#entries.delete(oldest);
-      }
-    }
+    if (generation === this.#generation) this.#entries.set(user, account);
     return account;
   }
 
@@ -153,10 +138,9 @@ export class UserManagerRoles implements RoleSource {
         body: [user],
       });
     } catch (err) {
-      const status = err instanceof BusError ? DBUS_ERROR_STATUS[err.errorName] : undefined;
       // Unreachable or slow user manager: the caller answers 503/504. Anything else
       // (typically "no such user": a PAM user the BMC does not manage) means no privileges.
-      if (status === 503 || status === 504) throw err;
+      if (isTransient(err)) throw err;
       this.#options.log(`GetUserInfo('${user}') failed (${err instanceof Error ? err.message : String(err)}): no privileges`);
       return { role: 'priv-noaccess', reason: 'account unknown to the user manager' };
     }
@@ -169,7 +153,7 @@ export class UserManagerRoles implements RoleSource {
   }
 
   #onSignal(signal: SignalMessage): void {
-    if (signal.interfaceName === DBUS_NAME) {
+    if (signal.interfaceName === DBUS_INTERFACE) {
       if (signal.member === 'NameOwnerChanged' && signal.jsonBody[0] === USER_MANAGER_BUS_NAME) this.#changed('all');
       return;
     }
@@ -178,16 +162,16 @@ export class UserManagerRoles implements RoleSource {
       this.#changed(names.length === 2 ? names : 'all');
       return;
     }
-    const isUserSignal = (signal.interfaceName === PROPERTIES && signal.member === 'PropertiesChanged')
-      || (signal.interfaceName === OBJECT_MANAGER && signal.member.startsWith('Interfaces'));
+    const isUserSignal = (signal.interfaceName === PROPERTIES_INTERFACE && signal.member === 'PropertiesChanged')
+      || (signal.interfaceName === OBJECT_MANAGER_INTERFACE && signal.member.startsWith('Interfaces'));
     if (!isUserSignal) return;
     // PropertiesChanged comes from the object itself; the ObjectManager signals name it in their first argument.
-    const objectPath = signal.interfaceName === PROPERTIES ? signal.objectPath : signal.jsonBody[0];
+    const objectPath = signal.interfaceName === PROPERTIES_INTERFACE ? signal.objectPath : signal.jsonBody[0];
     if (typeof objectPath !== 'string' || (objectPath !== USER_MANAGER_PATH && !objectPath.startsWith(`${USER_MANAGER_PATH}/`))) return;
     if (objectPath === USER_MANAGER_PATH) {
       // One-time codes switched on or off: every account's TOTPSecretkeyRequired may change. The
       // manager's other properties (AllPrivileges, the account policy) change nobody's account.
-      if (signal.interfaceName === PROPERTIES && signal.jsonBody[0] === MFA_INTERFACE) this.#changed('all');
+      if (signal.interfaceName === PROPERTIES_INTERFACE && signal.jsonBody[0] === MFA_INTERFACE) this.#changed('all');
       return;
     }
     const rest = objectPath.slice(USER_MANAGER_PATH.length + 1);

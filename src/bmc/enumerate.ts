@@ -18,15 +18,15 @@
  * Both steps take an AbortSignal: an enumerate nobody waits for any more
  * stops calling the bus, and the replies of calls in flight are dropped unread.
  */
-import { BusError, type BusConnection } from '../dbus/bus.js';
+import { BusError, type BusConnection, isBusError } from '../dbus/bus.js';
 import { readManagedObjectText, readPropertyTexts } from '../dbus/decode-text.js';
 import { compareKeys } from '../dbus/json-writer.js';
+import { DBUS_ERRORS, OBJECT_MANAGER_INTERFACE as OBJECT_MANAGER, PROPERTIES_INTERFACE } from '../dbus/names.js';
 import { EnumeratedObjects, SOURCES_PER_OWNER } from './enumerated-objects.js';
 import type { Limiter } from './limit.js';
 import { isAncestor, type Mapper, type ServiceMap, type SubTree } from './mapper.js';
-import { dataInterfaces, NO_PROPERTIES, PROPERTIES_INTERFACE } from './properties.js';
-
-const OBJECT_MANAGER = 'org.freedesktop.DBus.ObjectManager';
+import { dataInterfaces, isNotFound } from './members.js';
+import { NO_PROPERTIES } from './properties.js';
 const NO_OWNERS: ServiceMap = Object.freeze({});
 
 export interface EnumerateDeps {
@@ -140,7 +140,7 @@ async function findManagers(mapper: Mapper, objectPath: string, subtree: SubTree
 }
 
 function ignoreNotFound(err: unknown): Record<string, never> {
-  if (err instanceof BusError && err.errorName === 'org.freedesktop.DBus.Error.FileNotFound') return {};
+  if (isNotFound(err)) return {};
   throw err;
 }
 
@@ -165,7 +165,7 @@ async function getManagedObjects(deps: EnumerateDeps, objects: EnumeratedObjects
     ));
   } catch (err) {
     objects.forget(order, taken);
-    if (err instanceof BusError && err.errorName !== 'org.freedesktop.DBus.Error.NoReply') return;
+    if (err instanceof BusError && !isBusError(err, DBUS_ERRORS.NoReply)) return;
     throw err;
   }
 }

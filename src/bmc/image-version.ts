@@ -15,6 +15,7 @@
  */
 import type { BusConnection, SignalMessage } from '../dbus/bus.js';
 import { matchRule } from '../dbus/match-rules.js';
+import { OBJECT_MANAGER_INTERFACE } from '../dbus/names.js';
 
 export const SOFTWARE_ROOT = '/xyz/openbmc_project/software';
 export const VERSION_INTERFACE = 'xyz.openbmc_project.Software.Version';
@@ -23,7 +24,7 @@ export const ACTIVATION_INTERFACE = 'xyz.openbmc_project.Software.Activation';
 /** InterfacesAdded from the software manager's ObjectManager (or below it). */
 export const VERSION_RULE = matchRule({
   type: 'signal',
-  interface: 'org.freedesktop.DBus.ObjectManager',
+  interface: OBJECT_MANAGER_INTERFACE,
   member: 'InterfacesAdded',
   path_namespace: SOFTWARE_ROOT,
 });
@@ -76,7 +77,7 @@ export async function watchForNewVersion(bus: BusConnection): Promise<VersionWat
 
 /** The new object's last path element if `signal` announces an image manager's Version object. */
 export function versionId(signal: SignalMessage): string | undefined {
-  if (signal.interfaceName !== 'org.freedesktop.DBus.ObjectManager' || signal.member !== 'InterfacesAdded') return undefined;
+  if (signal.interfaceName !== OBJECT_MANAGER_INTERFACE || signal.member !== 'InterfacesAdded') return undefined;
   const [objectPath, interfaces] = signal.jsonBody;
   if (typeof objectPath !== 'string' || !objectPath.startsWith(SOFTWARE_ROOT + '/')) return undefined;
   if (typeof interfaces !== 'object' || interfaces === null) return undefined;

@@ -7,30 +7,28 @@
  * changes owner (the daemon restarted and may export something else) and
  * when interfaces are added to or removed from that object path.
  */
+import { LRUCache } from 'lru-cache';
 import type { BusConnection, SignalMessage } from '../dbus/bus.js';
 import { matchRule } from '../dbus/match-rules.js';
+import { DBUS_INTERFACE, DBUS_NAME, INTROSPECTABLE_INTERFACE, OBJECT_MANAGER_INTERFACE } from '../dbus/names.js';
 import { type IntrospectedNode, parseIntrospection } from './introspection.js';
-
-const DBUS_NAME = 'org.freedesktop.DBus';
-const OBJECT_MANAGER = 'org.freedesktop.DBus.ObjectManager';
 
 /** The signals that invalidate entries; held for the cache's lifetime. */
 export const INVALIDATION_RULES: readonly string[] = [
-  matchRule({ type: 'signal', sender: DBUS_NAME, interface: DBUS_NAME, member: 'NameOwnerChanged' }),
-  matchRule({ type: 'signal', interface: OBJECT_MANAGER, member: 'InterfacesAdded' }),
-  matchRule({ type: 'signal', interface: OBJECT_MANAGER, member: 'InterfacesRemoved' }),
+  matchRule({ type: 'signal', sender: DBUS_NAME, interface: DBUS_INTERFACE, member: 'NameOwnerChanged' }),
+  matchRule({ type: 'signal', interface: OBJECT_MANAGER_INTERFACE, member: 'InterfacesAdded' }),
+  matchRule({ type: 'signal', interface: OBJECT_MANAGER_INTERFACE, member: 'InterfacesRemoved' }),
 ];
 
 export class IntrospectionCache {
   readonly #bus: BusConnection;
-  readonly #maxEntries: number;
   /** key `busName\0objectPath` → parsed node, or the introspection in flight. */
-  readonly #entries = new Map<string, Promise<IntrospectedNode>>();
+  readonly #entries: LRUCache<string, Promise<IntrospectedNode>>;
   #unsubscribe: (() => void) | undefined;
 
   constructor(bus: BusConnection, maxEntries = 4096) {
     this.#bus = bus;
-    this.#maxEntries = maxEntries;
+    this.#entries = new LRUCache({ max: maxEntries });
   }
 
   /** Starts following the invalidating signals. */
@@ -49,44 +47,31 @@ export class IntrospectionCache {
   get(busName: string, objectPath: string): Promise<IntrospectedNode> {
     const key = `${busName}\0${objectPath}`;
     const cached = this.#entries.get(key);
-    if (cached) {
-      // Re-insert to keep the Map in least-recently-used order.
-      this.#entries.delete(key);
-      this.#entries.set(key, cached);
-      return cached;
-    }
+    if (cached) return cached;
     const pending = this.#introspect(busName, objectPath);
     this.#entries.set(key, pending);
     // A failed introspection is not cached: the next request tries again.
     pending.catch(() => {
-      if (this.#entries.get(key) === pending) this.#entries.delete(key);
+      if (this.#entries.peek(key) === pending) this.#entries.delete(key);
     });
-    if (this.#entries.size > this.#maxEntries) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
-    }
     return pending;
-  }
-
-  get size(): number {
-    return this.#entries.size;
   }
 
   async #introspect(busName: string, objectPath: string): Promise<IntrospectedNode> {
     const [xml] = await this.#bus.callJson({
       busName,
       objectPath,
-      interfaceName: 'org.freedesktop.DBus.Introspectable',
+      interfaceName: INTROSPECTABLE_INTERFACE,
       member: 'Introspect',
     }, 's');
     return parseIntrospection(String(xml));
   }
 
   #onSignal(signal: SignalMessage): void {
-    if (signal.interfaceName === DBUS_NAME && signal.member === 'NameOwnerChanged') {
+    if (signal.interfaceName === DBUS_INTERFACE && signal.member === 'NameOwnerChanged') {
       const [name] = signal.jsonBody;
       if (typeof name === 'string') this.#dropBusName(name);
-    } else if (signal.interfaceName === OBJECT_MANAGER && signal.member.startsWith('Interfaces')) {
+    } else if (signal.interfaceName === OBJECT_MANAGER_INTERFACE && signal.member.startsWith('Interfaces')) {
       // The signal's first argument is the object whose interfaces changed.
       const [objectPath] = signal.jsonBody;
       if (typeof objectPath === 'string') this.#dropObjectPath(objectPath);
@@ -95,11 +80,16 @@ export class IntrospectionCache {
 
   #dropBusName(busName: string): void {
     const prefix = `${busName}\0`;
-    for (const key of this.#entries.keys()) if (key.startsWith(prefix)) this.#entries.delete(key);
+    this.#drop((key) => key.startsWith(prefix));
   }
 
   #dropObjectPath(objectPath: string): void {
     const suffix = `\0${objectPath}`;
-    for (const key of this.#entries.keys()) if (key.endsWith(suffix)) this.#entries.delete(key);
+    this.#drop((key) => key.endsWith(suffix));
+  }
+
+  #drop(matches: (key: string) => boolean): void {
+    // Collected first: the cache is not changed while its keys are walked.
+    for (const key of [...this.#entries.keys()].filter(matches)) this.#entries.delete(key);
   }
 }

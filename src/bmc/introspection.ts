@@ -3,9 +3,10 @@
  * org.freedesktop.DBus.Introspectable.Introspect). Pure: no I/O.
  *
  * The format is a tiny, fixed XML dialect (node, interface, method, signal,
- * property, arg, annotation), so a tag scanner is enough and keeps an XML
- * library out of the BMC image. Anything it does not understand is skipped,
- * never guessed.
+ * property, arg, annotation), so a tag scanner reads it in one synchronous
+ * pass straight into the types below (dbus-next's xml2js would build a
+ * generic tree through callbacks first). Anything it does not understand is
+ * skipped, never guessed.
  */
 
 export interface IntrospectedArg {
@@ -37,14 +38,6 @@ export interface IntrospectedNode {
   /** Relative names of child nodes. */
   readonly children: readonly string[];
 }
-
-/** Interfaces every object has; they carry no OpenBMC data. */
-export const STANDARD_INTERFACES: ReadonlySet<string> = new Set([
-  'org.freedesktop.DBus.Introspectable',
-  'org.freedesktop.DBus.Peer',
-  'org.freedesktop.DBus.Properties',
-  'org.freedesktop.DBus.ObjectManager',
-]);
 
 const TAG = /<(\/?)([A-Za-z]+)((?:\s+[A-Za-z_:][-\w:.]*\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>/g;
 const ATTRIBUTE = /([A-Za-z_:][-\w:.]*)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;

@@ -2,7 +2,9 @@
  * A concurrency bound for bus calls. A BMC's services are small processes on a
  * small CPU; firing a thousand GetAll calls at once (as an unbounded
  * `Promise.all` over an enumerate would) makes every other client wait and
- * multiplies peak memory. One Limiter is shared by the whole gateway.
+ * multiplies peak memory. The reads of the Bmc (GetAll, Get,
+ * GetManagedObjects) share one; writes, method calls and mapper look-ups do
+ * not wait on it (--max-concurrent-calls).
  */
 export class Limiter {
   readonly #max: number;
@@ -34,10 +36,5 @@ export class Limiter {
       if (next) next();
       else this.#running -= 1;
     }
-  }
-
-  /** Maps `items` through `task` with this limiter; results keep input order. */
-  map<T, R>(items: readonly T[], task: (item: T) => Promise<R>): Promise<R[]> {
-    return Promise.all(items.map((item) => this.run(() => task(item))));
   }
 }

@@ -13,6 +13,7 @@
 import { BusError, type BusConnection, type MethodCall } from '../dbus/bus.js';
 import type { Json } from '../dbus/convert.js';
 import { readBody, sharedDictEntries } from '../dbus/decode-json.js';
+import { DBUS_ERRORS, OPENBMC_ERRORS } from '../dbus/names.js';
 import { parseSingleType } from '../dbus/signature.js';
 
 export const MAPPER_BUS_NAME = 'xyz.openbmc_project.ObjectMapper';
@@ -20,8 +21,8 @@ export const MAPPER_OBJECT_PATH = '/xyz/openbmc_project/object_mapper';
 export const MAPPER_INTERFACE = 'xyz.openbmc_project.ObjectMapper';
 
 const NOT_FOUND_ERRORS: ReadonlySet<string> = new Set([
-  'xyz.openbmc_project.Common.Error.ResourceNotFound',
-  'org.freedesktop.DBus.Error.FileNotFound',
+  OPENBMC_ERRORS.ResourceNotFound,
+  DBUS_ERRORS.FileNotFound,
 ]);
 
 const SERVICE_MAP = parseSingleType('a{sas}');
@@ -96,7 +97,7 @@ export class Mapper {
       });
     } catch (err) {
       if (err instanceof BusError && NOT_FOUND_ERRORS.has(err.errorName)) {
-        throw new BusError('org.freedesktop.DBus.Error.FileNotFound', `path or object not found: ${objectPath}`);
+        throw new BusError(DBUS_ERRORS.FileNotFound, `path or object not found: ${objectPath}`);
       }
       throw err;
     }

@@ -1,26 +1,32 @@
 /**
- * The read operations of the REST API in D-Bus terms. Knows OpenBMC and
- * D-Bus, never HTTP: failures are GatewayErrors or BusErrors, which the HTTP
- * layer renders.
+ * The BMC as the REST API sees it: one facade over the mapper, the
+ * introspection and owner caches, the property reader, enumerate, the writes
+ * and the software manager's signals. Its methods are the REST operations in
+ * D-Bus terms; its parts stay private, so nothing above it reaches the bus.
+ * Knows OpenBMC and D-Bus, never HTTP: failures are GatewayErrors or
+ * BusErrors, which the HTTP layer renders.
  */
-import { BusError, type BusConnection } from '../dbus/bus.js';
-import { NO_REPLY } from '../dbus/bus-error.js';
+import { BusError, type BusConnection, isBusError } from '../dbus/bus.js';
 import type { Json } from '../dbus/convert.js';
-import { GatewayError } from '../errors.js';
-import { type EnumeratePlan, fetchEnumerate, planEnumerate } from './enumerate.js';
+import { DBUS_ERRORS } from '../dbus/names.js';
+import { errors } from '../errors.js';
+import { type EnumerateDeps, type EnumeratePlan, fetchEnumerate, planEnumerate } from './enumerate.js';
 import type { EnumeratedObjects } from './enumerated-objects.js';
+import { type VersionWatch, watchForNewVersion } from './image-version.js';
 import { IntrospectionCache } from './introspection-cache.js';
 import type { IntrospectedInterface, IntrospectedNode } from './introspection.js';
 import { Limiter } from './limit.js';
 import { Mapper, type ServiceMap } from './mapper.js';
+import { type OwnedInterface, findName, introspectOwners, ownedInterfaces } from './members.js';
 import { OwnersCache } from './owners-cache.js';
-import { dataInterfaces, NO_PROPERTIES, type PropertyMap, PropertyReader } from './properties.js';
+import { NO_PROPERTIES, type PropertyMap, PropertyReader } from './properties.js';
+import { type WriteAccess, Writes } from './writes.js';
 
 /** What a read gets when the owners it was given are out of date. */
 const STALE_OWNER_ERRORS: ReadonlySet<string> = new Set([
-  'org.freedesktop.DBus.Error.ServiceUnknown',
-  'org.freedesktop.DBus.Error.NameHasNoOwner',
-  'org.freedesktop.DBus.Error.UnknownObject',
+  DBUS_ERRORS.ServiceUnknown,
+  DBUS_ERRORS.NameHasNoOwner,
+  DBUS_ERRORS.UnknownObject,
 ]);
 
 /** Property names remembered per owners answer (see Bmc.#sources). */
@@ -39,13 +45,14 @@ export interface BmcOptions {
 }
 
 export class Bmc {
-  readonly bus: BusConnection;
-  readonly mapper: Mapper;
-  readonly introspection: IntrospectionCache;
-  readonly properties: PropertyReader;
-  readonly limiter: Limiter;
+  readonly #bus: BusConnection;
+  readonly #mapper: Mapper;
+  readonly #introspection: IntrospectionCache;
+  readonly #properties: PropertyReader;
   /** GetObject answers for the read routes (short-lived, signal-invalidated). */
-  readonly readOwners: OwnersCache;
+  readonly #readOwners: OwnersCache;
+  readonly #enumerate: EnumerateDeps;
+  readonly #writes: Writes;
   /**
    * #propertySource answers per owners answer (the owners cache hands out the
    * same object while it is fresh), kept as long as introspection gives the
@@ -54,32 +61,34 @@ export class Bmc {
   readonly #sources = new WeakMap<ServiceMap, Map<string, { nodes: readonly IntrospectedNode[]; source: PropertySource | undefined }>>();
 
   constructor(bus: BusConnection, options: BmcOptions) {
-    this.bus = bus;
-    this.limiter = new Limiter(options.maxConcurrentCalls);
-    this.mapper = new Mapper(bus);
-    this.introspection = new IntrospectionCache(bus);
-    this.properties = new PropertyReader(bus, this.limiter);
-    this.readOwners = new OwnersCache(bus, this.mapper);
+    this.#bus = bus;
+    // One bound for the reads and enumerates of every request: a BMC's services are small.
+    const limiter = new Limiter(options.maxConcurrentCalls);
+    this.#mapper = new Mapper(bus);
+    this.#introspection = new IntrospectionCache(bus);
+    this.#properties = new PropertyReader(bus, limiter);
+    this.#readOwners = new OwnersCache(bus, this.#mapper);
+    this.#enumerate = { bus, mapper: this.#mapper, limiter };
+    this.#writes = new Writes({
+      bus,
+      owners: (objectPath) => this.#mapper.getObject(objectPath),
+      interfaces: (objectPath, owners) => this.#interfaces(objectPath, owners),
+    });
   }
 
   async start(): Promise<void> {
-    await this.introspection.start();
-    await this.readOwners.start();
+    await this.#introspection.start();
+    await this.#readOwners.start();
   }
 
   async stop(): Promise<void> {
-    await this.readOwners.stop();
-    await this.introspection.stop();
-  }
-
-  /** Owners of an object; 404 with the historical mapper text if unknown. */
-  owners(objectPath: string): Promise<ServiceMap> {
-    return this.mapper.getObject(objectPath);
+    await this.#readOwners.stop();
+    await this.#introspection.stop();
   }
 
   /** `GET <path>`: all properties of all owners, merged. */
   getObject(objectPath: string): Promise<PropertyMap> {
-    return this.#withOwners(objectPath, (owners) => this.properties.readObject(objectPath, owners));
+    return this.#withOwners(objectPath, (owners) => this.#properties.readObject(objectPath, owners));
   }
 
   /**
@@ -88,14 +97,14 @@ export class Bmc {
    * is dropped and the read runs once more with the mapper's current answer.
    */
   async #withOwners<T>(objectPath: string, read: (owners: ServiceMap) => Promise<T>): Promise<T> {
-    const { owners, cached } = await this.readOwners.get(objectPath);
+    const { owners, cached } = await this.#readOwners.get(objectPath);
     if (!cached) return read(owners);
     try {
       return await read(owners);
     } catch (err) {
       if (!(err instanceof BusError && STALE_OWNER_ERRORS.has(err.errorName))) throw err;
-      this.readOwners.drop(objectPath);
-      return read((await this.readOwners.get(objectPath)).owners);
+      this.#readOwners.drop(objectPath);
+      return read((await this.#readOwners.get(objectPath)).owners);
     }
   }
 
@@ -116,102 +125,123 @@ export class Bmc {
     const source = await this.#propertySource(objectPath, owners, name);
     if (source) {
       try {
-        return await this.properties.get(source.busName, objectPath, source.interfaceName, source.name);
+        return await this.#properties.get(source.busName, objectPath, source.interfaceName, source.name);
       } catch (err) {
         // UnknownObject: the object is gone (404, or a fresh try when the owners were cached).
         if (!(err instanceof BusError && NO_PROPERTIES.has(err.errorName)) || STALE_OWNER_ERRORS.has(err.errorName)) throw err;
       }
     }
-    const properties = await this.properties.readObject(objectPath, owners);
+    const properties = await this.#properties.readObject(objectPath, owners);
     const found = findName(Object.keys(properties), name);
-    if (found === undefined) throw new GatewayError(404, `The specified property cannot be found: '${name}'`);
+    if (found === undefined) throw errors.propertyNotFound(name);
     return properties[found] ?? null;
   }
 
   /**
    * Which owner and interface `GET <path>` would take the property from, by
-   * introspection: candidates in the order readObject merges them (owners
-   * sorted, interfaces as the mapper lists them); the name is the exact one
-   * if any has it, else the first case-insensitive match; the last candidate
-   * with that name wins, as the last GetAll wins the merge. Undefined when
-   * introspection cannot tell (the caller falls back to GetAll).
+   * introspection (findSource); undefined when introspection cannot tell (the
+   * caller falls back to GetAll).
    */
   async #propertySource(objectPath: string, owners: ServiceMap, wanted: string): Promise<PropertySource | undefined> {
-    const busNames = Object.keys(owners).sort();
-    let nodes: IntrospectedNode[];
+    let introspected: { busNames: string[]; nodes: IntrospectedNode[] };
     try {
-      nodes = await Promise.all(busNames.map((busName) => this.introspection.get(busName, objectPath)));
+      introspected = await introspectOwners(this.#introspection, objectPath, owners);
     } catch (err) {
       // A service that does not answer in time would not answer GetAll either.
-      if (err instanceof BusError && err.errorName === NO_REPLY) throw err;
+      if (isBusError(err, DBUS_ERRORS.NoReply)) throw err;
       return undefined;
     }
+    const { busNames, nodes } = introspected;
     let known = this.#sources.get(owners);
     const memo = known?.get(wanted);
     if (memo && memo.nodes.length === nodes.length && memo.nodes.every((node, i) => node === nodes[i])) return memo.source;
-    const source = this.#findSource(busNames, nodes, owners, wanted);
+    const source = findSource(ownedInterfaces(busNames, nodes, owners), wanted);
     if (!known) this.#sources.set(owners, (known = new Map()));
     // Names are the client's choice: keep a few per object, not one per name ever asked.
     if (known.size < MAX_REMEMBERED_NAMES) known.set(wanted, { nodes, source });
     return source;
   }
 
-  #findSource(busNames: readonly string[], nodes: readonly IntrospectedNode[], owners: ServiceMap, wanted: string):
-    PropertySource | undefined {
-    const candidates: PropertySource[] = [];
-    busNames.forEach((busName, index) => {
-      const node = nodes[index];
-      for (const interfaceName of dataInterfaces(owners[busName] ?? [])) {
-        const iface = node?.interfaces.find((candidate) => candidate.name === interfaceName);
-        for (const property of iface?.properties ?? []) {
-          if (property.access !== 'write') candidates.push({ busName, interfaceName, name: property.name });
-        }
-      }
-    });
-    const found = findName(candidates.map((candidate) => candidate.name), wanted);
-    if (found === undefined) return undefined;
-    return candidates.findLast((candidate) => candidate.name === found);
-  }
-
   /** `GET <path>/list`: every path below, sorted. */
   async list(objectPath: string): Promise<string[]> {
-    return Object.keys(await this.mapper.getSubTree(objectPath, 0)).sort();
+    return Object.keys(await this.#mapper.getSubTree(objectPath, 0)).sort();
   }
 
   /** `GET <path>/`: direct children, sorted. */
   async children(objectPath: string): Promise<string[]> {
-    return (await this.mapper.getSubTreePaths(objectPath, 1)).sort();
+    return (await this.#mapper.getSubTreePaths(objectPath, 1)).sort();
   }
 
   /** `GET <path>/enumerate`, first step: the objects below and the managers to ask (enumerate.ts). */
   planEnumerate(objectPath: string, signal?: AbortSignal): Promise<EnumeratePlan> {
-    return planEnumerate(this, objectPath, signal);
+    return planEnumerate(this.#enumerate, objectPath, signal);
   }
 
   /** Second step: their properties, ready to be written as a data object at `depth`. */
   fetchEnumerate(plan: EnumeratePlan, depth: number, signal?: AbortSignal): Promise<EnumeratedObjects> {
-    return fetchEnumerate(this, plan, depth, signal);
+    return fetchEnumerate(this.#enumerate, plan, depth, signal);
   }
 
-  /** `GET <path>/schema`: methods, signals and properties of every interface. */
+  /** `GET <path>/schema`: methods, signals and properties of every interface (standard ones too). */
   async schema(objectPath: string): Promise<Record<string, Json>> {
-    const owners = await this.owners(objectPath);
+    const { nodes } = await introspectOwners(this.#introspection, objectPath, await this.#mapper.getObject(objectPath));
     const schema: Record<string, Json> = {};
-    const nodes = await Promise.all(
-      Object.keys(owners).sort().map((busName) => this.introspection.get(busName, objectPath)),
-    );
     for (const node of nodes) {
       for (const iface of node.interfaces) schema[iface.name] = describeInterface(iface);
     }
     return schema;
   }
+
+  /** `PUT <path>/attr/<name>`: one property, exact name first, then case-insensitive. */
+  setProperty(objectPath: string, name: string, json: unknown, access: WriteAccess): Promise<null> {
+    return this.#writes.setProperty(objectPath, name, json, access);
+  }
+
+  /** `PATCH <path>` ('some') and `PUT <path>` ('all': every writable property given). */
+  setProperties(objectPath: string, data: unknown, mode: 'some' | 'all', access: WriteAccess): Promise<null> {
+    return this.#writes.setProperties(objectPath, data, mode, access);
+  }
+
+  /** `POST <path>/action/<method>`. */
+  callMethod(objectPath: string, name: string, args: unknown, access: WriteAccess): Promise<Json> {
+    return this.#writes.callMethod(objectPath, name, args, access);
+  }
+
+  /** `DELETE <path>`. */
+  deleteObject(objectPath: string, access: WriteAccess): Promise<null> {
+    return this.#writes.deleteObject(objectPath, access);
+  }
+
+  /**
+   * Starts watching for the software manager's next new image (upload):
+   * resolve `next()` after the file is written; always `dispose()`.
+   */
+  watchForNewVersion(): Promise<VersionWatch> {
+    return watchForNewVersion(this.#bus);
+  }
+
+  async #interfaces(objectPath: string, owners: ServiceMap): Promise<OwnedInterface[]> {
+    const { busNames, nodes } = await introspectOwners(this.#introspection, objectPath, owners);
+    return ownedInterfaces(busNames, nodes, owners);
+  }
 }
 
-/** Exact match first, then the first case-insensitive one (phosphor-rest did only the latter). */
-export function findName(names: readonly string[], wanted: string): string | undefined {
-  if (names.includes(wanted)) return wanted;
-  const lower = wanted.toLowerCase();
-  return names.find((name) => name.toLowerCase() === lower);
+/**
+ * Which owner and interface `GET <path>` would take the property from:
+ * candidates in the order readObject merges them; the name is the exact one
+ * if any has it, else the first case-insensitive match; the last candidate
+ * with that name wins, as the last GetAll wins the merge.
+ */
+function findSource(interfaces: readonly OwnedInterface[], wanted: string): PropertySource | undefined {
+  const candidates: PropertySource[] = [];
+  for (const { busName, iface } of interfaces) {
+    for (const property of iface.properties) {
+      if (property.access !== 'write') candidates.push({ busName, interfaceName: iface.name, name: property.name });
+    }
+  }
+  const found = findName(candidates.map((candidate) => candidate.name), wanted);
+  if (found === undefined) return undefined;
+  return candidates.findLast((candidate) => candidate.name === found);
 }
 
 function describeInterface(iface: IntrospectedInterface): Json {

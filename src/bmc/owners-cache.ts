@@ -18,13 +18,12 @@
  *   asks again (see Bmc.#withOwners).
  * Writes, actions and schema do not use it: they always ask the mapper.
  */
+import { LRUCache } from 'lru-cache';
 import type { BusConnection, SignalMessage } from '../dbus/bus.js';
 import { matchRule } from '../dbus/match-rules.js';
+import { DBUS_INTERFACE, OBJECT_MANAGER_INTERFACE } from '../dbus/names.js';
 import { INVALIDATION_RULES } from './introspection-cache.js';
 import type { Mapper, ServiceMap } from './mapper.js';
-
-const DBUS_NAME = 'org.freedesktop.DBus';
-const OBJECT_MANAGER = 'org.freedesktop.DBus.ObjectManager';
 /** phosphor-objmgr's signal after it has introspected a (new) service: its answers just changed. */
 const MAPPER_PRIVATE = 'xyz.openbmc_project.ObjectMapper.Private';
 const RULES: readonly string[] = [
@@ -32,17 +31,10 @@ const RULES: readonly string[] = [
   matchRule({ type: 'signal', interface: MAPPER_PRIVATE, member: 'IntrospectionComplete' }),
 ];
 
-interface Entry {
-  readonly owners: ServiceMap;
-  readonly expires: number;
-}
-
 export class OwnersCache {
   readonly #bus: BusConnection;
   readonly #mapper: Mapper;
-  readonly #ttlMs: number;
-  readonly #maxEntries: number;
-  readonly #entries = new Map<string, Entry>();
+  readonly #entries: LRUCache<string, ServiceMap>;
   /** Bumped by every invalidation: an answer fetched across one is not kept. */
   #generation = 0;
   #unsubscribe: (() => void) | undefined;
@@ -50,8 +42,7 @@ export class OwnersCache {
   constructor(bus: BusConnection, mapper: Mapper, options: { ttlMs?: number; maxEntries?: number } = {}) {
     this.#bus = bus;
     this.#mapper = mapper;
-    this.#ttlMs = options.ttlMs ?? 1000;
-    this.#maxEntries = options.maxEntries ?? 1024;
+    this.#entries = new LRUCache({ max: options.maxEntries ?? 1024, ttl: options.ttlMs ?? 1000 });
   }
 
   /** Follows the invalidating signals (the introspection cache's rules, shared through MatchRules). */
@@ -68,18 +59,11 @@ export class OwnersCache {
 
   /** Owners of `objectPath` and whether they came from the cache. */
   async get(objectPath: string): Promise<{ owners: ServiceMap; cached: boolean }> {
-    const entry = this.#entries.get(objectPath);
-    if (entry && entry.expires > performance.now()) return { owners: entry.owners, cached: true };
-    if (entry) this.#entries.delete(objectPath);
+    const cached = this.#entries.get(objectPath);
+    if (cached) return { owners: cached, cached: true };
     const generation = this.#generation;
     const owners = await this.#mapper.getObject(objectPath);
-    if (generation === this.#generation) {
-      this.#entries.set(objectPath, { owners, expires: performance.now() + this.#ttlMs });
-      if (this.#entries.size > this.#maxEntries) {
-        const oldest = this.#entries.keys().next().value;
-        if (oldest !== undefined) this.#entries.delete(oldest);
-      }
-    }
+    if (generation === this.#generation) this.#entries.set(objectPath, owners);
     return { owners, cached: false };
   }
 
@@ -93,18 +77,14 @@ export class OwnersCache {
     this.#entries.clear();
   }
 
-  get size(): number {
-    return this.#entries.size;
-  }
-
   #onSignal(signal: SignalMessage): void {
-    if (signal.interfaceName === DBUS_NAME && signal.member === 'NameOwnerChanged') {
+    if (signal.interfaceName === DBUS_INTERFACE && signal.member === 'NameOwnerChanged') {
       const [name] = signal.jsonBody;
       // Unique names (':1.42') come and go with every client; a daemon also changes its well-known name.
       if (typeof name === 'string' && !name.startsWith(':')) this.#clear();
     } else if (signal.interfaceName === MAPPER_PRIVATE && signal.member === 'IntrospectionComplete') {
       this.#clear();
-    } else if (signal.interfaceName === OBJECT_MANAGER && signal.member.startsWith('Interfaces')) {
+    } else if (signal.interfaceName === OBJECT_MANAGER_INTERFACE && signal.member.startsWith('Interfaces')) {
       const [objectPath] = signal.jsonBody;
       if (typeof objectPath === 'string') this.drop(objectPath);
     }

@@ -7,25 +7,19 @@
 import { BusError, type BusConnection } from '../dbus/bus.js';
 import type { Json } from '../dbus/convert.js';
 import type { Limiter } from './limit.js';
+import { DBUS_ERRORS, PROPERTIES_INTERFACE } from '../dbus/names.js';
 import type { ServiceMap } from './mapper.js';
-import { STANDARD_INTERFACES } from './introspection.js';
-
-export const PROPERTIES_INTERFACE = 'org.freedesktop.DBus.Properties';
+import { dataInterfaces } from './members.js';
 
 /** Errors that mean "this interface has no readable properties here". */
 export const NO_PROPERTIES: ReadonlySet<string> = new Set([
-  'org.freedesktop.DBus.Error.UnknownInterface',
-  'org.freedesktop.DBus.Error.UnknownMethod',
-  'org.freedesktop.DBus.Error.UnknownObject',
-  'org.freedesktop.DBus.Error.UnknownProperty',
+  DBUS_ERRORS.UnknownInterface,
+  DBUS_ERRORS.UnknownMethod,
+  DBUS_ERRORS.UnknownObject,
+  DBUS_ERRORS.UnknownProperty,
 ]);
 
 export type PropertyMap = Record<string, Json>;
-
-/** Interfaces worth a GetAll: everything but the standard D-Bus ones. */
-export function dataInterfaces(interfaces: readonly string[]): string[] {
-  return interfaces.filter((name) => !STANDARD_INTERFACES.has(name));
-}
 
 export class PropertyReader {
   readonly #bus: BusConnection;

@@ -3,27 +3,24 @@
  * Object.Delete. Every value is converted from the introspected signature
  * BEFORE anything is sent, so a bad value anywhere in a request changes
  * nothing (the original guessed types, sent, and retried on InvalidArgs).
+ * The Bmc facade (objects.ts) offers them as its methods.
  */
-import { BusError } from '../dbus/bus.js';
+import type { BusConnection } from '../dbus/bus.js';
 import { ConversionError, type Json, fromJson, toJson } from '../dbus/convert.js';
+import { PROPERTIES_INTERFACE } from '../dbus/names.js';
 import { parseSingleType } from '../dbus/signature.js';
 import { variant } from '../dbus/variant.js';
-import { GatewayError } from '../errors.js';
-import type { IntrospectedMember, IntrospectedProperty } from './introspection.js';
-import { STANDARD_INTERFACES } from './introspection.js';
+import { GatewayError, errors } from '../errors.js';
 import type { ServiceMap } from './mapper.js';
-import { type Bmc, findName } from './objects.js';
-import { PROPERTIES_INTERFACE } from './properties.js';
+import { type OwnedInterface, type PropertyTarget, findName, isNotFound, methodsOf, propertiesOf } from './members.js';
 
 export const DELETE_INTERFACE = 'xyz.openbmc_project.Object.Delete';
 
-/**
- * The authorisation hook of the write path: called with every interface and
- * member (property, method, or `Delete`) a request is about to touch, after
- * introspection and before anything is sent; it throws to refuse. The HTTP
- * layer builds it from the policy, so this folder stays free of HTTP.
- */
-export type WriteCheck = (target: { readonly interfaceName: string; readonly member: string }) => void;
+/** A write or call about to touch this interface and member (property, method, or `Delete`). */
+export interface WriteTarget {
+  readonly interfaceName: string;
+  readonly member: string;
+}
 
 /**
  * What a write sends, told to the caller just before it goes out (for the
@@ -31,15 +28,30 @@ export type WriteCheck = (target: { readonly interfaceName: string; readonly mem
  * secrets). Values are the client's JSON, after conversion succeeded.
  */
 export type WrittenValue =
-  | { readonly interfaceName: string; readonly member: string; readonly value: unknown }
-  | { readonly interfaceName: string; readonly member: string; readonly args: ReadonlyArray<{ readonly name: string; readonly value: unknown }> };
-export type WriteRecord = (written: WrittenValue) => void;
+  | WriteTarget & { readonly value: unknown }
+  | WriteTarget & { readonly args: ReadonlyArray<{ readonly name: string; readonly value: unknown }> };
 
-/** A property located on the bus. */
-interface PropertyTarget {
-  readonly busName: string;
-  readonly interfaceName: string;
-  readonly property: IntrospectedProperty;
+/**
+ * How a write is authorised and recorded, given by its caller (the HTTP
+ * layer builds it from the policy and the audit line, so this folder stays
+ * free of HTTP):
+ * - `check` is called with every interface and member the request is about
+ *   to touch, after introspection and before anything is sent; it throws to
+ *   refuse;
+ * - `record` is told every value just before it is sent.
+ */
+export interface WriteAccess {
+  readonly check: (target: WriteTarget) => void;
+  readonly record: (written: WrittenValue) => void;
+}
+
+/** What the writes need of the Bmc. */
+export interface WriteDeps {
+  readonly bus: BusConnection;
+  /** The mapper's owners of an object (never cached: a write must see the object as it is). */
+  owners(objectPath: string): Promise<ServiceMap>;
+  /** The data interfaces of an object with those owners (members.ts). */
+  interfaces(objectPath: string, owners: ServiceMap): Promise<OwnedInterface[]>;
 }
 
 /** A converted value ready for Properties.Set. */
@@ -49,36 +61,136 @@ interface PreparedSet extends PropertyTarget {
   readonly json: unknown;
 }
 
+export class Writes {
+  readonly #deps: WriteDeps;
+
+  constructor(deps: WriteDeps) {
+    this.#deps = deps;
+  }
+
+  /** `PUT <path>/attr/<name>`. */
+  async setProperty(objectPath: string, name: string, json: unknown, access: WriteAccess): Promise<null> {
+    const targets = propertiesOf(await this.#interfaces(objectPath));
+    const found = findName(targets.map((t) => t.property.name), name);
+    const target = targets.find((t) => t.property.name === found);
+    if (!target) throw errors.propertyNotCreatable(403, name);
+    access.check({ interfaceName: target.interfaceName, member: target.property.name });
+    await this.#applySets(objectPath, [prepare(target, json)], access);
+    return null;
+  }
+
+  /**
+   * `PATCH <path>` (mode 'some') and `PUT <path>` (mode 'all': every writable
+   * property must be given). All values are checked first; then written.
+   */
+  async setProperties(objectPath: string, data: unknown, mode: 'some' | 'all', access: WriteAccess): Promise<null> {
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+      throw new GatewayError(400, `Expecting 'data' to be an object of property names to values, got ${describe(data)}`);
+    }
+    const targets = propertiesOf(await this.#interfaces(objectPath));
+    const names = targets.map((t) => t.property.name);
+    const given = new Set<string>();
+    const sets: PreparedSet[] = [];
+    for (const [key, json] of Object.entries(data)) {
+      const found = findName(names, key);
+      const target = targets.find((t) => t.property.name === found);
+      if (!target) throw errors.propertyNotCreatable(400, key);
+      access.check({ interfaceName: target.interfaceName, member: target.property.name });
+      given.add(target.property.name);
+      sets.push(prepare(target, json));
+    }
+    if (mode === 'all') {
+      const missing = targets.filter((t) => t.property.access !== 'read' && !given.has(t.property.name));
+      if (missing.length > 0) {
+        const list = missing.map((t) => `'${t.property.name}'`).join(', ');
+        throw new GatewayError(400, `PUT replaces the whole object: missing writable properties ${list} (use PATCH to set some)`);
+      }
+    }
+    await this.#applySets(objectPath, sets, access);
+    return null;
+  }
+
+  /**
+   * `POST <path>/action/<method>`: the first owner (in name order) with a
+   * data interface declaring the method, exact name first, then
+   * case-insensitive. Standard interfaces are left out, so `action/Set`
+   * cannot bypass the property rules.
+   */
+  async callMethod(objectPath: string, name: string, args: unknown, access: WriteAccess): Promise<Json> {
+    if (!Array.isArray(args)) {
+      throw new GatewayError(400, `Expecting 'data' to be an array of method arguments, got ${describe(args)}`);
+    }
+    const owners = await this.#deps.owners(objectPath);
+    const candidates = methodsOf(await this.#deps.interfaces(objectPath, owners));
+    const found = findName(candidates.map((c) => c.method.name), name);
+    const target = candidates.find((c) => c.method.name === found);
+    if (!target) throw errors.methodNotFound(name);
+    const { busName, interfaceName, method } = target;
+    access.check({ interfaceName, member: method.name });
+    const inArgs = method.args.filter((arg) => arg.direction !== 'out');
+    const outArgs = method.args.filter((arg) => arg.direction === 'out');
+    const signature = inArgs.map((arg) => arg.type).join('');
+    if (args.length !== inArgs.length) {
+      throw new GatewayError(400,
+        `Invalid number of args: ${method.name} takes ${inArgs.length} (signature '${signature}'), got ${args.length}`);
+    }
+    const body = inArgs.map((arg, index) => {
+      try {
+        return fromJson(parseSingleType(arg.type), args[index]);
+      } catch (err) {
+        throw labelled(`argument ${index + 1}${arg.name ? ` '${arg.name}'` : ''}`, err);
+      }
+    });
+    access.record({ interfaceName, member: method.name, args: inArgs.map((arg, index) => ({ name: arg.name ?? '', value: args[index] })) });
+    const reply = await this.#deps.bus.call({ busName, objectPath, interfaceName, member: method.name, signature, body });
+    const out = outArgs.map((arg, index) => toJson(parseSingleType(arg.type), reply[index]));
+    return out.length === 0 ? null : out.length === 1 ? (out[0] ?? null) : out;
+  }
+
+  /** `DELETE <path>`: Object.Delete on every owner that implements it. */
+  async deleteObject(objectPath: string, access: WriteAccess): Promise<null> {
+    const owners = await this.#deps.owners(objectPath);
+    const deleters = Object.keys(owners).sort().filter((busName) => owners[busName]?.includes(DELETE_INTERFACE));
+    if (deleters.length === 0) throw new GatewayError(403, `The specified resource cannot be removed: '${objectPath}'`);
+    access.check({ interfaceName: DELETE_INTERFACE, member: 'Delete' });
+    for (const busName of deleters) {
+      await this.#deps.bus.call({ busName, objectPath, interfaceName: DELETE_INTERFACE, member: 'Delete' });
+    }
+    return null;
+  }
+
+  /** The data interfaces of an object to write; an unknown object cannot be created (403, as the original). */
+  async #interfaces(objectPath: string): Promise<OwnedInterface[]> {
+    let owners: ServiceMap;
+    try {
+      owners = await this.#deps.owners(objectPath);
+    } catch (err) {
+      if (isNotFound(err)) throw new GatewayError(403, `The specified resource cannot be created: '${objectPath}'`);
+      throw err;
+    }
+    return this.#deps.interfaces(objectPath, owners);
+  }
+
+  async #applySets(objectPath: string, sets: readonly PreparedSet[], access: WriteAccess): Promise<void> {
+    // Sequential on purpose: the order of the request is the order of the writes.
+    for (const set of sets) {
+      access.record({ interfaceName: set.interfaceName, member: set.property.name, value: set.json });
+      await this.#deps.bus.call({
+        busName: set.busName,
+        objectPath,
+        interfaceName: PROPERTIES_INTERFACE,
+        member: 'Set',
+        signature: 'ssv',
+        body: [set.interfaceName, set.property.name, variant(set.property.type, set.value)],
+      });
+    }
+  }
+}
+
 /** Rewrites a ConversionError with a label: `property 'Foo' ($[1]): expected ..., got ...`. */
 function labelled(label: string, err: unknown): unknown {
   if (!(err instanceof ConversionError)) return err;
   return new GatewayError(400, `${label} (${err.at}): expected ${err.expected}, got ${err.got}`, { cause: err });
-}
-
-/** Owners for a write: an unknown object cannot be created (403, as the original). */
-async function ownersForWrite(bmc: Bmc, objectPath: string): Promise<ServiceMap> {
-  try {
-    return await bmc.owners(objectPath);
-  } catch (err) {
-    if (err instanceof BusError && err.errorName === 'org.freedesktop.DBus.Error.FileNotFound') {
-      throw new GatewayError(403, `The specified resource cannot be created: '${objectPath}'`);
-    }
-    throw err;
-  }
-}
-
-/** Every property of every data interface, per owner, from (cached) introspection. */
-async function introspectProperties(bmc: Bmc, objectPath: string, owners: ServiceMap): Promise<PropertyTarget[]> {
-  const targets: PropertyTarget[] = [];
-  for (const busName of Object.keys(owners).sort()) {
-    const listed = new Set(owners[busName] ?? []);
-    const node = await bmc.introspection.get(busName, objectPath);
-    for (const iface of node.interfaces) {
-      if (STANDARD_INTERFACES.has(iface.name) || !listed.has(iface.name)) continue;
-      for (const property of iface.properties) targets.push({ busName, interfaceName: iface.name, property });
-    }
-  }
-  return targets;
 }
 
 function prepare(target: PropertyTarget, json: unknown): PreparedSet {
@@ -91,128 +203,6 @@ function prepare(target: PropertyTarget, json: unknown): PreparedSet {
   } catch (err) {
     throw labelled(`property '${name}'`, err);
   }
-}
-
-async function applySets(bmc: Bmc, objectPath: string, sets: readonly PreparedSet[], record?: WriteRecord): Promise<void> {
-  // Sequential on purpose: the order of the request is the order of the writes.
-  for (const set of sets) {
-    record?.({ interfaceName: set.interfaceName, member: set.property.name, value: set.json });
-    await bmc.bus.call({
-      busName: set.busName,
-      objectPath,
-      interfaceName: PROPERTIES_INTERFACE,
-      member: 'Set',
-      signature: 'ssv',
-      body: [set.interfaceName, set.property.name, variant(set.property.type, set.value)],
-    });
-  }
-}
-
-/** `PUT <path>/attr/<name>`. */
-export async function setProperty(bmc: Bmc, objectPath: string, name: string, json: unknown, check: WriteCheck, record?: WriteRecord):
-  Promise<null> {
-  const targets = await introspectProperties(bmc, objectPath, await ownersForWrite(bmc, objectPath));
-  const found = findName(targets.map((t) => t.property.name), name);
-  const target = targets.find((t) => t.property.name === found);
-  if (!target) throw new GatewayError(403, `The specified property cannot be created: '${name}'`);
-  check({ interfaceName: target.interfaceName, member: target.property.name });
-  await applySets(bmc, objectPath, [prepare(target, json)], record);
-  return null;
-}
-
-/**
- * `PATCH <path>` (mode 'some') and `PUT <path>` (mode 'all': every writable
- * property must be given). All values are checked first; then written.
- */
-export async function setProperties(bmc: Bmc, objectPath: string, data: unknown, mode: 'some' | 'all', check: WriteCheck,
-  record?: WriteRecord): Promise<null> {
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new GatewayError(400, `Expecting 'data' to be an object of property names to values, got ${describe(data)}`);
-  }
-  const targets = await introspectProperties(bmc, objectPath, await ownersForWrite(bmc, objectPath));
-  const names = targets.map((t) => t.property.name);
-  const given = new Set<string>();
-  const sets: PreparedSet[] = [];
-  for (const [key, json] of Object.entries(data)) {
-    const found = findName(names, key);
-    const target = targets.find((t) => t.property.name === found);
-    if (!target) throw new GatewayError(400, `The specified property cannot be created: '${key}'`);
-    check({ interfaceName: target.interfaceName, member: target.property.name });
-    given.add(target.property.name);
-    sets.push(prepare(target, json));
-  }
-  if (mode === 'all') {
-    const missing = targets.filter((t) => t.property.access !== 'read' && !given.has(t.property.name));
-    if (missing.length > 0) {
-      const list = missing.map((t) => `'${t.property.name}'`).join(', ');
-      throw new GatewayError(400, `PUT replaces the whole object: missing writable properties ${list} (use PATCH to set some)`);
-    }
-  }
-  await applySets(bmc, objectPath, sets, record);
-  return null;
-}
-
-/** `POST <path>/action/<method>`. */
-export async function callMethod(bmc: Bmc, objectPath: string, name: string, args: unknown, check: WriteCheck, record?: WriteRecord):
-  Promise<Json> {
-  if (!Array.isArray(args)) {
-    throw new GatewayError(400, `Expecting 'data' to be an array of method arguments, got ${describe(args)}`);
-  }
-  const owners = await bmc.owners(objectPath);
-  const target = await findMethod(bmc, objectPath, owners, name);
-  if (!target) throw new GatewayError(404, `The specified method cannot be found: '${name}'`);
-  const { busName, interfaceName, method } = target;
-  check({ interfaceName, member: method.name });
-  const inArgs = method.args.filter((arg) => arg.direction !== 'out');
-  const outArgs = method.args.filter((arg) => arg.direction === 'out');
-  const signature = inArgs.map((arg) => arg.type).join('');
-  if (args.length !== inArgs.length) {
-    throw new GatewayError(400,
-      `Invalid number of args: ${method.name} takes ${inArgs.length} (signature '${signature}'), got ${args.length}`);
-  }
-  const body = inArgs.map((arg, index) => {
-    try {
-      return fromJson(parseSingleType(arg.type), args[index]);
-    } catch (err) {
-      throw labelled(`argument ${index + 1}${arg.name ? ` '${arg.name}'` : ''}`, err);
-    }
-  });
-  record?.({ interfaceName, member: method.name, args: inArgs.map((arg, index) => ({ name: arg.name ?? '', value: args[index] })) });
-  const reply = await bmc.bus.call({ busName, objectPath, interfaceName, member: method.name, signature, body });
-  const out = outArgs.map((arg, index) => toJson(parseSingleType(arg.type), reply[index]));
-  return out.length === 0 ? null : out.length === 1 ? (out[0] ?? null) : out;
-}
-
-/**
- * The first owner (in name order) with a data interface declaring the method:
- * exact name first, then case-insensitive. Standard interfaces are left out,
- * so `action/Set` cannot bypass the property rules.
- */
-async function findMethod(bmc: Bmc, objectPath: string, owners: ServiceMap, name: string):
-  Promise<{ busName: string; interfaceName: string; method: IntrospectedMember } | undefined> {
-  const candidates: Array<{ busName: string; interfaceName: string; method: IntrospectedMember }> = [];
-  for (const busName of Object.keys(owners).sort()) {
-    const listed = new Set(owners[busName] ?? []);
-    const node = await bmc.introspection.get(busName, objectPath);
-    for (const iface of node.interfaces) {
-      if (STANDARD_INTERFACES.has(iface.name) || !listed.has(iface.name)) continue;
-      for (const method of iface.methods) candidates.push({ busName, interfaceName: iface.name, method });
-    }
-  }
-  const found = findName(candidates.map((c) => c.method.name), name);
-  return candidates.find((c) => c.method.name === found);
-}
-
-/** `DELETE <path>`: Object.Delete on every owner that implements it. */
-export async function deleteObject(bmc: Bmc, objectPath: string, check: WriteCheck): Promise<null> {
-  const owners = await bmc.owners(objectPath);
-  const deleters = Object.keys(owners).sort().filter((busName) => owners[busName]?.includes(DELETE_INTERFACE));
-  if (deleters.length === 0) throw new GatewayError(403, `The specified resource cannot be removed: '${objectPath}'`);
-  check({ interfaceName: DELETE_INTERFACE, member: 'Delete' });
-  for (const busName of deleters) {
-    await bmc.bus.call({ busName, objectPath, interfaceName: DELETE_INTERFACE, member: 'Delete' });
-  }
-  return null;
 }
 
 function describe(value: unknown): string {

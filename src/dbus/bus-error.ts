@@ -1,22 +1,30 @@
 /**
  * One error type for everything that comes back from the bus: an error reply
  * of a service, the gateway's own call deadline, or a message dbus-next could
- * not marshal. The HTTP layer maps `errorName` to a status through one table.
+ * not marshal. The HTTP layer maps `errorName` to a status through one table
+ * (src/errors.ts); what the gateway itself needs to know about an error (is
+ * it worth asking again later?) is answered here, never through that table.
  */
-
-/** What the gateway's own call deadline reports; the error table maps it to 504. */
-export const NO_REPLY = 'org.freedesktop.DBus.Error.NoReply';
-
-/** A received reply that breaks the wire format or has another signature than the call expects (the service's fault). */
-export const INCONSISTENT_MESSAGE = 'org.freedesktop.DBus.Error.InconsistentMessage';
+import { DBUS_ERRORS, OPENBMC_ERRORS } from './names.js';
 
 /**
- * Raised when a message is not sent: it breaks the D-Bus rules (a name or
- * signature from a misbehaving service) or dbus-next refuses to build it.
- * Never client input, which is converted and checked before; the table maps
- * it to 500.
+ * The service is not there, is busy, or did not answer in time: the same
+ * question may get an answer later. Anything else is an answer (the object,
+ * the user or the method does not exist, the arguments are wrong...).
  */
-export const MARSHAL_FAILED = 'org.freedesktop.DBus.Error.Failed';
+const TRANSIENT: ReadonlySet<string> = new Set([
+  DBUS_ERRORS.ServiceUnknown,
+  DBUS_ERRORS.NameHasNoOwner,
+  DBUS_ERRORS.ObjectPathInUse,
+  DBUS_ERRORS.LimitsExceeded,
+  DBUS_ERRORS.Disconnected,
+  DBUS_ERRORS.NoReply,
+  DBUS_ERRORS.Timeout,
+  DBUS_ERRORS.TimedOut,
+  OPENBMC_ERRORS.Unavailable,
+  OPENBMC_ERRORS.TooManyResources,
+  OPENBMC_ERRORS.Timeout,
+]);
 
 export class BusError extends Error {
   override readonly name = 'BusError';
@@ -33,8 +41,18 @@ export class BusError extends Error {
     if (err instanceof BusError) return err;
     if (isDbusNextError(err)) return new BusError(err.type, firstLine(String(err.text ?? '')));
     const text = err instanceof Error ? err.message : String(err);
-    return new BusError(MARSHAL_FAILED, firstLine(text));
+    return new BusError(DBUS_ERRORS.Failed, firstLine(text));
   }
+}
+
+/** Whether `err` is a bus error that says "not now" rather than "no" (see TRANSIENT). */
+export function isTransient(err: unknown): boolean {
+  return err instanceof BusError && TRANSIENT.has(err.errorName);
+}
+
+/** Whether `err` is a bus error of one of these names. */
+export function isBusError(err: unknown, ...names: readonly string[]): err is BusError {
+  return err instanceof BusError && names.includes(err.errorName);
 }
 
 function isDbusNextError(err: unknown): err is { type: string; text: unknown } {

@@ -10,7 +10,7 @@
  * rules are reference-counted explicitly (see MatchRules).
  */
 import dbus from 'dbus-next';
-import { BusError, MARSHAL_FAILED } from './bus-error.js';
+import { BusError } from './bus-error.js';
 import type { Json } from './convert-out.js';
 import { type BodyReader, DecodeError, readBody } from './decode-json.js';
 import { type EntryReader, readEntries } from './entry-stream.js';
@@ -18,11 +18,12 @@ import { bodyReader, dbusNextBody, type IncomingMessage, interceptMessages, Mess
 import { installMarshalFixes } from './marshal-fixes.js';
 import { MatchRules } from './match-rules.js';
 import { methodCallProblem } from './message-check.js';
+import { DBUS_ERRORS, DBUS_INTERFACE, DBUS_NAME, DBUS_PATH } from './names.js';
 import { PendingCalls, type ReplyReader } from './pending-calls.js';
 import { ReceivedSignal, type SignalMessage } from './signal-message.js';
 import { encodeMethodCall } from './wire.js';
 
-export { BusError } from './bus-error.js';
+export { BusError, isBusError, isTransient } from './bus-error.js';
 export type { BodyReader } from './decode-json.js';
 export type { SignalMessage } from './signal-message.js';
 
@@ -67,9 +68,9 @@ export class BusConnection {
     this.#callTimeoutMs = callTimeoutMs;
     this.matchRules = new MatchRules((member, rule) =>
       this.call({
-        busName: 'org.freedesktop.DBus',
-        objectPath: '/org/freedesktop/DBus',
-        interfaceName: 'org.freedesktop.DBus',
+        busName: DBUS_NAME,
+        objectPath: DBUS_PATH,
+        interfaceName: DBUS_INTERFACE,
         member,
         signature: 's',
         body: [rule],
@@ -110,10 +111,6 @@ export class BusConnection {
   /** The connection's unique name (`:1.42`). */
   get uniqueName(): string {
     return (this.#bus as unknown as { name: string }).name;
-  }
-
-  get defaultTimeoutMs(): number {
-    return this.#callTimeoutMs;
   }
 
   /**
@@ -176,7 +173,7 @@ export class BusConnection {
    * against it: this is the hot path of every read).
    */
   #request<T>(call: MethodCall, read: ReplyReader<T>, entries?: { signature: string; read: EntryReader }): Promise<T> {
-    if (this.#closed) return Promise.reject(new BusError('org.freedesktop.DBus.Error.Disconnected', 'the bus connection is closed'));
+    if (this.#closed) return Promise.reject(new BusError(DBUS_ERRORS.Disconnected, 'the bus connection is closed'));
     if (call.signal?.aborted) return Promise.reject(call.signal.reason);
     const serial = this.#bus.newSerial();
     const reply = this.#pending.wait({ serial, call, timeoutMs: call.timeoutMs ?? this.#callTimeoutMs, read, entries, signal: call.signal });
@@ -230,7 +227,7 @@ export class BusConnection {
    */
   #send(call: MethodCall, serial: number): void {
     const problem = methodCallProblem(call);
-    if (problem !== undefined) throw new BusError(MARSHAL_FAILED, `not sent, it breaks the D-Bus rules: ${problem}`);
+    if (problem !== undefined) throw new BusError(DBUS_ERRORS.Failed, `not sent, it breaks the D-Bus rules: ${problem}`);
     const wire = encodeMethodCall({
       serial,
       destination: call.busName,

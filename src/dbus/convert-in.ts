@@ -9,6 +9,7 @@
  */
 import dbus from 'dbus-next';
 import { setOwn } from './convert-out.js';
+import { isObjectPath } from './names.js';
 import { type TypeNode, SignatureError, describeType, isSignature, parseSingleType } from './signature.js';
 
 /**
@@ -33,7 +34,6 @@ const DECIMAL_NUMBER = /^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** JSON number syntax, for `d` dict keys (which arrive as object-key strings). */
 const JSON_NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
-const PATH_SEGMENT = /^[A-Za-z0-9_]+$/;
 /** A lone UTF-16 surrogate cannot be encoded as the UTF-8 that D-Bus strings must be. */
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 /** Variants nest without limit in JSON; D-Bus caps a message's total container depth at 64. */
@@ -307,13 +307,6 @@ function typedVariant(signature: string, value: unknown, at: string, depth: numb
 
 function fail(node: TypeNode, json: unknown, at: string): ConversionError {
   return new ConversionError(at, describeType(node), renderGot(json));
-}
-
-/** The spec's rule: '/' alone, or '/'-separated non-empty [A-Za-z0-9_] segments, no trailing '/'. */
-function isObjectPath(path: string): boolean {
-  if (path === '/') return true;
-  if (!path.startsWith('/')) return false;
-  return path.slice(1).split('/').every((segment) => PATH_SEGMENT.test(segment));
 }
 
 function jsonQuote(text: string): string {

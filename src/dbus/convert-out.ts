@@ -89,8 +89,7 @@ function arrayToJson(node: TypeNode, value: unknown): Json {
 
 /**
  * dbus-next delivers a dict as a plain object whose keys JS has already turned
- * into strings (1 → '1', 5n → '5', true → 'true'). A Map is accepted too
- * (for decoders that keep typed keys) and its keys are rendered the same way.
+ * into strings (1 → '1', 5n → '5', true → 'true').
  */
 function dictToJson(node: TypeNode, entry: TypeNode, value: unknown): Json {
   const valueType = entry.children[1];
@@ -98,28 +97,9 @@ function dictToJson(node: TypeNode, entry: TypeNode, value: unknown): Json {
     return mismatch(node, value);
   }
   const result: { [key: string]: Json } = {};
-  if (value instanceof Map) {
-    for (const [key, item] of value as Map<unknown, unknown>) {
-      setOwn(result, keyToString(node, key), toJson(valueType, item));
-    }
-    return result;
-  }
-  if (value instanceof Uint8Array) return mismatch(node, value);
+  if (value instanceof Uint8Array || value instanceof Map) return mismatch(node, value);
   for (const [key, item] of Object.entries(value)) setOwn(result, key, toJson(valueType, item));
   return result;
-}
-
-function keyToString(node: TypeNode, key: unknown): string {
-  switch (typeof key) {
-    case 'string':
-      return key;
-    case 'number':
-    case 'bigint':
-    case 'boolean':
-      return String(key);
-    default:
-      return mismatch(node, key);
-  }
 }
 
 function structToJson(node: TypeNode, value: unknown): Json {

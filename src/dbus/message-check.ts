@@ -16,20 +16,8 @@
  * body, or signatures beyond their brackets.
  */
 import dbus from 'dbus-next';
+import { isBusName, isInterfaceName, isMemberName, isObjectPath } from './names.js';
 import { type TypeNode, SignatureError, isSignature, parseSignature, parseSingleType } from './signature.js';
-
-/** dbus-next's exported validators (not in its type declarations). */
-interface Validators {
-  isBusNameValid(name: unknown): boolean;
-  isInterfaceNameValid(name: unknown): boolean;
-  isMemberNameValid(name: unknown): boolean;
-  isObjectPathValid(path: unknown): boolean;
-}
-const validators = (dbus as unknown as { validators: Validators }).validators;
-
-/** A unique connection name, `:1.42`: elements may start with a digit (dbus-next takes any ':' string). */
-const UNIQUE_NAME = /^:[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$/;
-const MAX_NAME_LENGTH = 255;
 /** How much of a bad name an error message quotes. */
 const QUOTE_LENGTH = 80;
 
@@ -45,11 +33,11 @@ export interface CheckedCall {
 /** What is wrong with the call, in words, or undefined when it may be sent. */
 export function methodCallProblem(call: CheckedCall): string | undefined {
   if (!isBusName(call.busName)) return `invalid bus name ${quote(call.busName)}`;
-  if (!validators.isObjectPathValid(call.objectPath)) return `invalid object path ${quote(call.objectPath)}`;
-  if (call.interfaceName !== undefined && !validators.isInterfaceNameValid(call.interfaceName)) {
+  if (!isObjectPath(call.objectPath)) return `invalid object path ${quote(call.objectPath)}`;
+  if (call.interfaceName !== undefined && !isInterfaceName(call.interfaceName)) {
     return `invalid interface name ${quote(call.interfaceName)}`;
   }
-  if (!validators.isMemberNameValid(call.member)) return `invalid member name ${quote(call.member)}`;
+  if (!isMemberName(call.member)) return `invalid member name ${quote(call.member)}`;
   const signature = call.signature ?? '';
   let types: TypeNode[];
   try {
@@ -68,11 +56,6 @@ export function methodCallProblem(call: CheckedCall): string | undefined {
   return undefined;
 }
 
-export function isBusName(name: string): boolean {
-  if (name.startsWith(':')) return name.length <= MAX_NAME_LENGTH && UNIQUE_NAME.test(name);
-  return validators.isBusNameValid(name);
-}
-
 /**
  * The first invalid `o` or `g` value in `value` of type `node`. Values of
  * other types are left to the encoders, which refuse what they cannot write.
@@ -80,7 +63,7 @@ export function isBusName(name: string): boolean {
 function valueProblem(node: TypeNode, value: unknown, depth: number): string | undefined {
   switch (node.code) {
     case 'o':
-      return typeof value === 'string' && !validators.isObjectPathValid(value) ? `invalid object path ${quote(value)}` : undefined;
+      return typeof value === 'string' && !isObjectPath(value) ? `invalid object path ${quote(value)}` : undefined;
     case 'g':
       return typeof value === 'string' && !isSignature(value) ? `invalid signature ${quote(value)}` : undefined;
     case 'v': {

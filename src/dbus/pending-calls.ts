@@ -12,7 +12,8 @@
  * One object per call, no closures: this is the path of every bus call, and
  * an enumerate makes a thousand of them.
  */
-import { BusError, INCONSISTENT_MESSAGE, NO_REPLY } from './bus-error.js';
+import { BusError } from './bus-error.js';
+import { DBUS_ERRORS } from './names.js';
 import { DecodeError } from './decode-json.js';
 import type { EntryConsumer, EntryReader } from './entry-stream.js';
 import { dbusNextBody, type IncomingMessage, MessageType } from './incoming.js';
@@ -111,12 +112,12 @@ class PendingCall<T> {
 
   #malformed(error: DecodeError): BusError {
     const { busName, interfaceName, member, objectPath } = this.#options.call;
-    return new BusError(INCONSISTENT_MESSAGE, `${busName} answered ${interfaceName}.${member} on ${objectPath} with a malformed reply: ${error.message}`);
+    return new BusError(DBUS_ERRORS.InconsistentMessage, `${busName} answered ${interfaceName}.${member} on ${objectPath} with a malformed reply: ${error.message}`);
   }
 
   #deadlinePassed(): BusError {
     const { busName, interfaceName, member, objectPath } = this.#options.call;
-    return new BusError(NO_REPLY, `${busName} did not answer ${interfaceName}.${member} on ${objectPath} within ${this.#options.timeoutMs} ms`);
+    return new BusError(DBUS_ERRORS.NoReply, `${busName} did not answer ${interfaceName}.${member} on ${objectPath} within ${this.#options.timeoutMs} ms`);
   }
 }
 

@@ -6,6 +6,7 @@
  * parser enforces the whole D-Bus specification (length, nesting limits,
  * dict-entry rules) rather than trusting introspection data blindly.
  */
+import { LRUCache } from 'lru-cache';
 
 /** One D-Bus type code; 'a', '(' and '{' are the container openers. */
 export type TypeCode =
@@ -34,8 +35,7 @@ const BASIC_CODES = new Set<string>(['y', 'b', 'n', 'q', 'i', 'u', 'x', 't', 'd'
 const MAX_SIGNATURE_LENGTH = 255;
 const MAX_DEPTH = 32;
 /** Parsed trees are pure and frozen, so sharing them is safe; the cap bounds memory. */
-const CACHE_LIMIT = 1000;
-const cache = new Map<string, readonly TypeNode[]>();
+const cache = new LRUCache<string, readonly TypeNode[]>({ max: 1000 });
 
 const NAMES: Readonly<Record<string, string>> = {
   y: 'byte', b: 'boolean', n: 'int16', q: 'uint16', i: 'int32', u: 'uint32', x: 'int64', t: 'uint64',
@@ -85,11 +85,6 @@ function parseCached(sig: string): readonly TypeNode[] {
   let types = cache.get(sig);
   if (types === undefined) {
     types = new Parser(sig).parseAll();
-    // Evict the oldest entry (Map keeps insertion order) rather than grow without bound.
-    if (cache.size >= CACHE_LIMIT) {
-      const oldest = cache.keys().next();
-      if (oldest.done !== true) cache.delete(oldest.value);
-    }
     cache.set(sig, types);
   }
   return types;

@@ -8,33 +8,28 @@
  * PATCH, POST, DELETE: writes, actions, deletes, uploads), and any request
  * whose credentials were refused (401 or 429 with an Authorization header):
  * guessing passwords over Basic shows up like failed logins do.
- * Writes and calls also record what they sent (`writeRecordOf`), which the
+ * Writes and calls also record what they sent (WriteAccess.record), which the
  * audit line shows with secrets redacted (auth/audit.ts).
  */
-import type { Context, Middleware } from 'koa';
-import type { WriteRecord, WrittenValue } from '../bmc/writes.js';
+import basicAuth from 'basic-auth';
 import type { AuditLog } from '../auth/audit.js';
 import { CrossSiteRefusal, clientAddress } from '../auth/auth-guard.js';
-import { principalOf } from './auth-middleware.js';
-import type { RenderedErrorState } from './error-middleware.js';
-import basicAuth from 'basic-auth';
+import type { GatewayMiddleware } from './state.js';
 
 const CHANGING = new Set(['PUT', 'PATCH', 'POST', 'DELETE']);
 
-export function auditMiddleware(audit: AuditLog): Middleware {
+export function auditMiddleware(audit: AuditLog): GatewayMiddleware {
   return async (ctx, next) => {
     await next();
-    const session = ctx.path === '/login' || ctx.path === '/logout';
-    const refused = (ctx.status === 401 || ctx.status === 429) && ctx.get('Authorization') !== '';
+    const kind = ctx.state.route.definition.kind;
+    const session = kind === 'login' || kind === 'logout';
+    const refused = refusedCredentials(ctx.status, ctx.get('Authorization'));
     if (!session && !refused && !CHANGING.has(ctx.method)) return;
-    const loginUser = (ctx.state as { loginUser?: string }).loginUser;
-    // For a refused Basic request, the name that was tried (never the password).
-    const tried = refused ? basicAuth.parse(ctx.get('Authorization'))?.name : undefined;
+    const { loginUser, renderedError: error, written } = ctx.state;
+    const tried = refused?.user;
     // A cookie request refused as cross-site: whose session it carried.
-    const error = (ctx.state as RenderedErrorState).renderedError;
     const ridden = error instanceof CrossSiteRefusal ? error.user : undefined;
-    const user = principalOf(ctx)?.user ?? ridden ?? loginUser ?? tried;
-    const written = (ctx.state as WrittenState).written;
+    const user = ctx.state.principal?.user ?? ridden ?? loginUser ?? tried;
     audit.record({
       ...(user !== undefined ? { user } : {}),
       address: clientAddress(ctx.req),
@@ -46,14 +41,14 @@ export function auditMiddleware(audit: AuditLog): Middleware {
   };
 }
 
-interface WrittenState {
-  written?: WrittenValue[];
-}
-
-/** The recorder the write handlers give bmc/writes.ts: what they send goes into this request's audit line. */
-export function writeRecordOf(ctx: Context): WriteRecord {
-  return (written) => {
-    const state = ctx.state as WrittenState;
-    (state.written ??= []).push(written);
-  };
+/**
+ * A request whose credentials were refused (401 or 429 with an Authorization
+ * header) is a password guess, audited like a failed login (here and for
+ * websocket upgrades): with the name tried over Basic, never the password.
+ * Undefined for any other request.
+ */
+export function refusedCredentials(status: number, authorization: string | undefined): { user?: string } | undefined {
+  if ((status !== 401 && status !== 429) || authorization === undefined || authorization === '') return undefined;
+  const tried = basicAuth.parse(authorization)?.name;
+  return tried !== undefined ? { user: tried } : {};
 }

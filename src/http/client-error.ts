@@ -19,13 +19,8 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { GatewayError, statusLine } from '../errors.js';
-import { writeJson } from './json-text.js';
-import type { Json } from '../dbus/convert.js';
-import { SECURITY_HEADERS } from './security-headers.js';
-
-/** Longest wait for the peer to take an error answer before the socket is destroyed anyway. */
-export const ANSWER_BOUND_MS = 2000;
+import { GatewayError, errors, statusLine } from '../errors.js';
+import { endAndDestroy, errorResponse } from './raw-response.js';
 
 const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   HPE_HEADER_OVERFLOW: 431,
@@ -80,34 +75,6 @@ export function answerClientError(err: Error & { code?: string; rawPacket?: Buff
 }
 
 /** `CONNECT`: this server is no proxy. */
-export function answerConnect(socket: Duplex): void {
-  endAndDestroy(socket, errorResponse(new GatewayError(405, 'Method not allowed.', {
-    headers: { Allow: 'GET, HEAD, PUT, PATCH, POST, DELETE, OPTIONS' },
-  }), true));
-}
-
-/** The whole HTTP/1.1 error response, `Connection: close`. */
-export function errorResponse(error: GatewayError, withBody: boolean): string {
-  const body = writeJson(error.toEnvelope() as unknown as Json);
-  const headers: Record<string, string> = {
-    ...SECURITY_HEADERS,
-    ...error.headers,
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': String(Buffer.byteLength(body)),
-    Connection: 'close',
-  };
-  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
-  return `HTTP/1.1 ${statusLine(error.status)}\r\n${lines}\r\n${withBody ? body : ''}`;
-}
-
-/** Writes `data`, ends, and destroys once it is written or after ANSWER_BOUND_MS. */
-export function endAndDestroy(socket: Duplex, data: string): void {
-  if (socket.destroyed || !socket.writable) {
-    socket.destroy();
-    return;
-  }
-  const timer = setTimeout(() => socket.destroy(), ANSWER_BOUND_MS);
-  timer.unref();
-  socket.once('close', () => clearTimeout(timer));
-  socket.end(data, () => socket.destroy());
+export function answerConnect(socket: Duplex, allow: string): void {
+  endAndDestroy(socket, errorResponse(errors.methodNotAllowed(allow), true));
 }

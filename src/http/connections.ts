@@ -58,7 +58,8 @@ export class ConnectionGuard {
   #refused = 0;
   #refusedLoggedAt = 0;
 
-  constructor(server: Server, limits: ConnectionLimits, tls: boolean, log: Logger) {
+  /** `allow`: every verb the routes take, for the 405 that answers CONNECT. */
+  constructor(server: Server, limits: ConnectionLimits, tls: boolean, log: Logger, allow: string) {
     this.#limits = limits;
     this.#log = log;
     server.maxConnections = limits.maxConnections;
@@ -87,7 +88,7 @@ export class ConnectionGuard {
       });
     });
     // CONNECT is not served; without a listener Node would drop the connection unanswered.
-    server.on('connect', (_req: IncomingMessage, socket: Duplex) => answerConnect(socket));
+    server.on('connect', (_req: IncomingMessage, socket: Duplex) => answerConnect(socket, allow));
   }
 
   /**

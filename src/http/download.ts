@@ -8,19 +8,20 @@
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Context } from 'koa';
-import { GatewayError } from '../errors.js';
+import parseRange from 'range-parser';
+import { GatewayError, errors } from '../errors.js';
+import type { GatewayContext } from './state.js';
 
 const DUMP_ID = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
-export async function sendDump(ctx: Context, dumpDir: string, dumpId: string): Promise<void> {
-  if (!DUMP_ID.test(dumpId) || dumpId.includes('..')) throw new GatewayError(404, 'Path not found');
+export async function sendDumpFile(ctx: GatewayContext, dumpDir: string, dumpId: string): Promise<void> {
+  if (!DUMP_ID.test(dumpId) || dumpId.includes('..')) throw errors.pathNotFound();
   const dir = join(dumpDir, dumpId);
   let entries: string[];
   try {
     entries = (await readdir(dir)).sort();
   } catch {
-    throw new GatewayError(404, 'Path not found');
+    throw errors.pathNotFound();
   }
   let file: { name: string; size: number; mtime: Date } | undefined;
   for (const name of entries) {
@@ -32,7 +33,7 @@ export async function sendDump(ctx: Context, dumpDir: string, dumpId: string): P
   }
   if (!file) throw new GatewayError(404, 'Dump not found');
 
-  const range = parseRange(ctx.get('range'), file.size);
+  const range = byteRange(ctx.get('range'), file.size);
   ctx.set('Accept-Ranges', 'bytes');
   ctx.set('Last-Modified', file.mtime.toUTCString());
   ctx.set('Content-Disposition', `attachment; filename="${file.name.replace(/["\\]/g, '_')}"`);
@@ -54,26 +55,15 @@ export async function sendDump(ctx: Context, dumpDir: string, dumpId: string): P
 }
 
 /**
- * One `bytes=a-b`, `bytes=a-` or `bytes=-n` range (RFC 9110). Several ranges
- * or a malformed header: the whole file (allowed by the RFC).
+ * The one byte range asked for (range-parser, as Express reads it), 'unsatisfiable' (416: past the
+ * end, `bytes=-0`, or ranges that are not ranges), or undefined: no Range, another unit, or several
+ * ranges, which get the whole file (RFC 9110 lets a server ignore Range).
  */
-export function parseRange(header: string, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
-  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!match) return undefined;
-  const [, first = '', last = ''] = match;
-  if (first === '' && last === '') return undefined;
-  let start: number;
-  let end: number;
-  if (first === '') {
-    const suffix = Number(last);
-    if (suffix === 0) return 'unsatisfiable';
-    start = Math.max(0, size - suffix);
-    end = size - 1;
-  } else {
-    start = Number(first);
-    end = last === '' ? size - 1 : Math.min(Number(last), size - 1);
-    if (last !== '' && Number(last) < start) return undefined;
-  }
-  if (start >= size || size === 0) return 'unsatisfiable';
-  return { start, end };
+function byteRange(header: string, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
+  if (header === '') return undefined;
+  const ranges = parseRange(size, header);
+  if (ranges === -2) return undefined;
+  if (ranges === -1) return 'unsatisfiable';
+  if (ranges.type !== 'bytes' || ranges.length !== 1) return undefined;
+  return ranges[0];
 }

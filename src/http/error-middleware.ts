@@ -5,27 +5,20 @@
  * route took become the 404 envelope too, so there is never an HTML page or
  * an empty body.
  */
-import type { Middleware } from 'koa';
-import { GatewayError, toGatewayError } from '../errors.js';
+import { errors, toGatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { sendError } from './respond.js';
+import type { GatewayMiddleware } from './state.js';
 
-/** What the error middleware leaves in ctx.state for the middleware outside it. */
-export interface RenderedErrorState {
-  renderedError?: GatewayError;
-}
-
-export function errorMiddleware(log: Logger): Middleware {
+export function errorMiddleware(log: Logger): GatewayMiddleware {
   return async (ctx, next) => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) {
-        sendError(ctx, new GatewayError(404, 'Path not found'));
-      }
+      if (ctx.status === 404 && ctx.body === undefined) sendError(ctx, errors.pathNotFound());
     } catch (err) {
       const error = toGatewayError(err);
       // For the audit line, which the outer audit middleware writes from the final state.
-      (ctx.state as RenderedErrorState).renderedError = error;
+      ctx.state.renderedError = error;
       if (error.status >= 500) {
         const cause = error.cause instanceof Error ? (error.cause.stack ?? error.cause.message) : String(error.cause ?? '');
         log.error(`${ctx.method} ${ctx.path}: ${error.status} ${error.description}${cause ? ` (${cause})` : ''}`);

@@ -9,13 +9,12 @@
  * query strings or bodies), and client-chosen text goes through logField so
  * it cannot forge fields or lines.
  */
-import type { Middleware } from 'koa';
 import { clientAddress } from '../auth/auth-guard.js';
 import { logField } from '../auth/audit.js';
 import type { Logger } from '../log.js';
-import { principalOf } from './auth-middleware.js';
+import type { GatewayMiddleware } from './state.js';
 
-export function requestLog(log: Logger): Middleware {
+export function requestLog(log: Logger): GatewayMiddleware {
   return async (ctx, next) => {
     const start = process.hrtime.bigint();
     try {
@@ -31,7 +30,7 @@ export function requestLog(log: Logger): Middleware {
         `status=${ctx.status}`,
         `ms=${ms.toFixed(1)}`,
         `bytes=${bytes === undefined ? '-' : bytes}`,
-        `user=${logField(principalOf(ctx)?.user ?? '-')}`,
+        `user=${logField(ctx.state.principal?.user ?? '-')}`,
         `address=${logField(clientAddress(ctx.req))}`,
       ].join(' '));
     }

@@ -3,12 +3,12 @@
  * functions put it on the wire, so every response has the same shape:
  * `{"data": ..., "message": "200 OK", "status": "ok"}` or the error form.
  */
-import { Readable } from 'node:stream';
-import type { Context } from 'koa';
+import type { Readable } from 'node:stream';
 import type { Json } from '../dbus/convert.js';
 import { compareKeys, JsonWriter } from '../dbus/json-writer.js';
 import type { GatewayError } from '../errors.js';
 import { writeJson } from './json-text.js';
+import type { GatewayContext } from './state.js';
 
 export const JSON_CONTENT_TYPE = 'application/json';
 
@@ -42,7 +42,7 @@ export function successEnvelope(extra: Readonly<Record<string, Json>> = {}): { b
 }
 
 /** Success: always HTTP 200, as the original server (no 201/204 anywhere). */
-export function sendData(ctx: Context, data: Json, extra: Readonly<Record<string, Json>> = {}): void {
+export function sendData(ctx: GatewayContext, data: Json, extra: Readonly<Record<string, Json>> = {}): void {
   const envelope = successEnvelope(extra);
   const writer = new JsonWriter(2);
   envelope.before(writer);
@@ -54,15 +54,15 @@ export function sendData(ctx: Context, data: Json, extra: Readonly<Record<string
 }
 
 /** A success envelope sent as it is written (the stream is made per client). */
-export function sendStream(ctx: Context, body: Readable): void {
+export function sendStream(ctx: GatewayContext, body: Readable): void {
   ctx.status = 200;
   ctx.type = JSON_CONTENT_TYPE;
   ctx.body = body;
 }
 
-export function sendError(ctx: Context, error: GatewayError): void {
+export function sendError(ctx: GatewayContext, error: GatewayError): void {
   ctx.status = error.status;
   for (const [name, value] of Object.entries(error.headers)) ctx.set(name, value);
   ctx.type = JSON_CONTENT_TYPE;
-  ctx.body = writeJson(error.toEnvelope() as unknown as Json);
+  ctx.body = writeJson(error.toEnvelope());
 }

@@ -23,12 +23,11 @@ import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import type Busboy from 'busboy';
-import type { Context } from 'koa';
-import type { BusConnection } from '../dbus/bus.js';
-import { watchForNewVersion } from '../bmc/image-version.js';
-import { GatewayError } from '../errors.js';
+import type { Bmc } from '../bmc/objects.js';
+import { GatewayError, errors, printable } from '../errors.js';
 import { continueBody } from './body.js';
 import { sendData } from './respond.js';
+import type { GatewayContext as Context } from './state.js';
 
 export interface UploadOptions {
   readonly imageDir: string;
@@ -40,24 +39,27 @@ export interface UploadOptions {
 }
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}$/;
-const RETRY_AFTER_SECONDS = '30';
+const RETRY_AFTER_SECONDS = 30;
 
 /** One name segment, no traversal, not hidden: 400 otherwise. */
 export function checkImageName(name: string): string {
   if (!NAME.test(name) || name.includes('..')) {
-    throw new GatewayError(400, `Invalid image file name '${name.replace(/[^\x20-\x7e]/g, '?').slice(0, 80)}': ` +
+    throw new GatewayError(400, `Invalid image file name '${printable(name, 80)}': ` +
       'use letters, digits, _ . - (not starting with . and without ..)');
   }
   return name;
 }
 
+/** Where the software manager announces the image it unpacked. */
+export type VersionSource = Pick<Bmc, 'watchForNewVersion'>;
+
 export class ImageUploader {
-  readonly #bus: BusConnection;
+  readonly #versions: VersionSource;
   readonly #options: UploadOptions;
   #busy = false;
 
-  constructor(bus: BusConnection, options: UploadOptions) {
-    this.#bus = bus;
+  constructor(versions: VersionSource, options: UploadOptions) {
+    this.#versions = versions;
     this.#options = options;
   }
 
@@ -68,13 +70,12 @@ export class ImageUploader {
     const declared = Number(ctx.get('content-length') || NaN);
     if (declared > this.#options.maxBytes + (kind === 'multipart' ? 64 * 1024 : 0)) throw this.#tooLarge(ctx);
     if (this.#busy) {
-      throw new GatewayError(503, 'Another image upload is in progress; try again later',
-        { headers: { 'Retry-After': RETRY_AFTER_SECONDS } });
+      throw errors.busy('Another image upload is in progress; try again later', RETRY_AFTER_SECONDS);
     }
     this.#busy = true;
     try {
       await mkdir(this.#options.imageDir, { recursive: true, mode: 0o700 });
-      const watch = await watchForNewVersion(this.#bus);
+      const watch = await this.#versions.watchForNewVersion();
       try {
         const path = join(this.#options.imageDir, fileName);
         await this.#receive(ctx, kind, path);
@@ -134,10 +135,10 @@ export class ImageUploader {
     const written = pipeline(limit, createWriteStream('', { fd: file }));
     // The source is piped by hand, not put into pipeline(): pipeline destroys
     // every stream on an error, and destroying the IncomingMessage on the size
-    // limit detached its socket (req.socket = null) before the 413 was sent,
-    // so the outer audit middleware threw reading the client address and Koa
-    // answered a plain-text 500 instead of the 413 envelope. Now the request is
-    // only unpiped; the 413 carries Connection: close and Node drops the rest.
+    // limit would detach its socket (req.socket = null) before the 413 is
+    // sent, so the audit middleware could not read the client address and Koa
+    // would answer a plain-text 500 instead of the 413 envelope. The request
+    // is only unpiped; the 413 carries Connection: close and Node drops the rest.
     // A source that fails or closes early (client abort) still fails the write.
     const read = finished(source).catch((err: unknown) => {
       limit.destroy(err as Error);
@@ -225,5 +226,5 @@ function bodyKind(contentType: string): 'raw' | 'multipart' {
   const type = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
   if (type === 'application/octet-stream') return 'raw';
   if (type === 'multipart/form-data') return 'multipart';
-  throw new GatewayError(415, `Expecting content type 'application/octet-stream', got '${contentType.replace(/[^\x20-\x7e]/g, '?').slice(0, 100)}'`);
+  throw errors.unsupportedMediaType('application/octet-stream', contentType);
 }

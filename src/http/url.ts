@@ -1,69 +1,107 @@
 /**
- * Maps a request path onto a D-Bus REST route. Pure.
+ * The path patterns of the route table (routes.ts) and how a request path
+ * is matched against them. Pure.
  *
- * Precedence follows phosphor-rest-server's route table (section 1.3 of the
- * behaviour reference): a trailing slash lists children; then `…/list`,
- * `…/enumerate`, `…/action/<m>`, `…/attr/<p>`, `…/schema`; anything else is
- * an object. So an object whose last path element is `list` can only be read
- * through its parent's listing, as before.
+ * Two kinds of pattern:
+ * - fixed paths, `/upload/image/<name>`, `/redfish/**`: matched on the raw
+ *   path (repeated slashes collapsed), element by element; a `<param>` is one
+ *   element, percent-decoded after matching (so `..%2F` stays inside it);
+ *   `**` is any rest, also none;
+ * - D-Bus routes, `<path>/attr/<name>`, `<path>/`: matched on the decoded
+ *   path (encoded slashes are slashes, as WSGI did), by its last elements;
+ *   what comes before them is the object path. A pattern ending in `/`
+ *   matches only a path that ends in `/`.
  */
 
-export type ObjectRouteKind = 'children' | 'list' | 'enumerate' | 'action' | 'attr' | 'schema' | 'object';
-
-export interface ObjectRoute {
-  readonly kind: ObjectRouteKind;
-  /** The D-Bus object path ('/' for the root forms `/list`, `/enumerate`). */
-  readonly objectPath: string;
-  /** Method name for `action`, property name for `attr`. */
+export interface PathMatch {
+  /** The D-Bus object path (D-Bus routes; '/' for the root forms `/list`, `/enumerate`). */
+  readonly objectPath?: string;
+  /** The pattern's one `<param>`: method or property name, image name, dump id. */
   readonly name?: string;
 }
 
-/** The verbs each route answers (HEAD and OPTIONS come with them); used for 405 and `Allow`. */
-export const ROUTE_METHODS: Readonly<Record<ObjectRouteKind, readonly string[]>> = {
-  children: ['GET', 'HEAD'],
-  list: ['GET', 'HEAD'],
-  enumerate: ['GET', 'HEAD'],
-  schema: ['GET', 'HEAD'],
-  attr: ['GET', 'HEAD', 'PUT'],
-  action: ['POST'],
-  object: ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE'],
-};
+/** A compiled pattern. */
+export type PathPattern =
+  | { readonly type: 'fixed'; readonly elements: readonly string[]; readonly rest: boolean }
+  | { readonly type: 'dbus'; readonly suffix: readonly string[]; readonly trailingSlash: boolean };
 
-/** The `Allow` header value for a route kind, in a fixed order. */
-export function allowHeader(kind: ObjectRouteKind): string {
-  return [...ROUTE_METHODS[kind], 'OPTIONS'].join(', ');
+const PARAM = /^<[a-z]+>$/;
+const DBUS_PREFIX = '<path>';
+
+export function compilePattern(pattern: string): PathPattern {
+  if (pattern.startsWith(DBUS_PREFIX)) {
+    const rest = pattern.slice(DBUS_PREFIX.length);
+    const trailingSlash = rest.endsWith('/');
+    const body = trailingSlash ? rest.slice(0, -1) : rest;
+    return { type: 'dbus', suffix: body === '' ? [] : body.slice(1).split('/'), trailingSlash };
+  }
+  if (!pattern.startsWith('/')) throw new Error(`route pattern '${pattern}' must start with / or <path>`);
+  const elements = pattern.slice(1).split('/');
+  const rest = elements[elements.length - 1] === '**';
+  return { type: 'fixed', elements: rest ? elements.slice(0, -1) : elements, rest };
+}
+
+/** The first element of a fixed pattern (`upload` of `/upload/image`): a quick filter. */
+export function firstElement(pattern: PathPattern): string | undefined {
+  return pattern.type === 'fixed' ? pattern.elements[0] : undefined;
+}
+
+/** Matches a fixed pattern against the raw path's elements (after the leading `/`). */
+export function matchFixed(pattern: PathPattern & { type: 'fixed' }, elements: readonly string[]): PathMatch | undefined {
+  const wanted = pattern.elements;
+  if (pattern.rest ? elements.length < wanted.length : elements.length !== wanted.length) return undefined;
+  let name: string | undefined;
+  for (let i = 0; i < wanted.length; i++) {
+    const element = wanted[i]!;
+    const given = elements[i]!;
+    if (PARAM.test(element)) {
+      if (given === '') return undefined;
+      name = decodePath(given);
+    } else if (element !== given) {
+      return undefined;
+    }
+  }
+  return name === undefined ? {} : { name };
+}
+
+/**
+ * Matches a D-Bus pattern against a normalised, decoded path: `elements` are
+ * its elements without a trailing empty one, `trailingSlash` whether it ended
+ * in `/` (the root `/` counts as ending in `/`).
+ */
+export function matchDbus(pattern: PathPattern & { type: 'dbus' }, elements: readonly string[], trailingSlash: boolean):
+  PathMatch | undefined {
+  if (pattern.trailingSlash !== trailingSlash) return undefined;
+  const suffix = pattern.suffix;
+  const at = elements.length - suffix.length;
+  if (at < 0) return undefined;
+  let name: string | undefined;
+  for (let i = 0; i < suffix.length; i++) {
+    const element = suffix[i]!;
+    if (PARAM.test(element)) name = elements[at + i]!;
+    else if (element !== elements[at + i]) return undefined;
+  }
+  const objectPath = at === elements.length ? joinPath(elements) : '/' + elements.slice(0, at).join('/');
+  return name === undefined ? { objectPath } : { objectPath, name };
+}
+
+/** `/a/b` from ['a', 'b'], `/` from []. */
+function joinPath(elements: readonly string[]): string {
+  return '/' + elements.join('/');
 }
 
 /** Collapses repeated slashes, keeps a trailing one (`//a//b/` → `/a/b/`). */
 export function normalizePath(path: string): string {
-  const collapsed = path.replace(/\/{2,}/g, '/');
+  const collapsed = path.includes('//') ? path.replace(/\/{2,}/g, '/') : path;
   return collapsed.startsWith('/') ? collapsed : '/' + collapsed;
 }
 
-const SEGMENT = /^[A-Za-z0-9_]+$/;
-
-/** The D-Bus specification's object path rule. */
-export function isObjectPath(path: string): boolean {
-  if (path === '/') return true;
-  if (!path.startsWith('/') || path.endsWith('/')) return false;
-  return path.slice(1).split('/').every((segment) => SEGMENT.test(segment));
-}
-
-/** Classifies a normalised path; `objectPath` may still be invalid (see isObjectPath). */
-export function parseObjectRoute(path: string): ObjectRoute {
-  const normalized = normalizePath(path);
-  if (normalized.length > 1 && normalized.endsWith('/')) {
-    return { kind: 'children', objectPath: normalized.slice(0, -1) };
+/** Percent-decodes; a malformed escape is left as it came (it cannot name a D-Bus object, so it answers 404). */
+export function decodePath(path: string): string {
+  if (!path.includes('%')) return path;
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
   }
-  if (normalized === '/') return { kind: 'children', objectPath: '/' };
-  const segments = normalized.slice(1).split('/');
-  const last = segments[segments.length - 1] ?? '';
-  const parent = (count: number) => '/' + segments.slice(0, segments.length - count).join('/');
-  if (last === 'list') return { kind: 'list', objectPath: parent(1) };
-  if (last === 'enumerate') return { kind: 'enumerate', objectPath: parent(1) };
-  const marker = segments[segments.length - 2];
-  if (marker === 'action' && segments.length >= 2) return { kind: 'action', objectPath: parent(2), name: last };
-  if (marker === 'attr' && segments.length >= 2) return { kind: 'attr', objectPath: parent(2), name: last };
-  if (last === 'schema') return { kind: 'schema', objectPath: parent(1) };
-  return { kind: 'object', objectPath: normalized };
 }

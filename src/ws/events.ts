@@ -20,10 +20,8 @@
  */
 import type { SignalMessage } from '../dbus/bus.js';
 import type { Json } from '../dbus/convert.js';
+import { OBJECT_MANAGER_INTERFACE, PROPERTIES_INTERFACE } from '../dbus/names.js';
 import type { EventSummary } from './filter.js';
-
-export const PROPERTIES = 'org.freedesktop.DBus.Properties';
-export const OBJECT_MANAGER = 'org.freedesktop.DBus.ObjectManager';
 
 /**
  * Recognises PropertiesChanged (`sa{sv}as`), InterfacesAdded (`oa{sa{sv}}`)
@@ -31,12 +29,12 @@ export const OBJECT_MANAGER = 'org.freedesktop.DBus.ObjectManager';
  */
 export function summarise(signal: SignalMessage): EventSummary | undefined {
   const [first, second] = signal.jsonBody;
-  if (signal.interfaceName === PROPERTIES && signal.member === 'PropertiesChanged') {
+  if (signal.interfaceName === PROPERTIES_INTERFACE && signal.member === 'PropertiesChanged') {
     if (signal.signature !== 'sa{sv}as' || typeof first !== 'string' || !isRecord(second)) return undefined;
     if (Object.keys(second).length === 0) return undefined;
     return { event: 'PropertiesChanged', path: signal.objectPath, interfaces: [first] };
   }
-  if (signal.interfaceName !== OBJECT_MANAGER || typeof first !== 'string') return undefined;
+  if (signal.interfaceName !== OBJECT_MANAGER_INTERFACE || typeof first !== 'string') return undefined;
   if (signal.member === 'InterfacesAdded') {
     if (signal.signature !== 'oa{sa{sv}}' || !isRecord(second)) return undefined;
     return { event: 'InterfacesAdded', path: first, interfaces: Object.keys(second) };

@@ -15,13 +15,14 @@
 import type { BusConnection, SignalMessage } from '../dbus/bus.js';
 import { matchRule } from '../dbus/match-rules.js';
 import { writeJson } from '../http/json-text.js';
-import { OBJECT_MANAGER, PROPERTIES, summarise, toEvent } from './events.js';
+import { OBJECT_MANAGER_INTERFACE, PROPERTIES_INTERFACE } from '../dbus/names.js';
+import { summarise, toEvent } from './events.js';
 import { type Filter, matches } from './filter.js';
 
 export const SUBSCRIPTION_RULES: readonly string[] = [
-  matchRule({ type: 'signal', interface: PROPERTIES, member: 'PropertiesChanged' }),
-  matchRule({ type: 'signal', interface: OBJECT_MANAGER, member: 'InterfacesAdded' }),
-  matchRule({ type: 'signal', interface: OBJECT_MANAGER, member: 'InterfacesRemoved' }),
+  matchRule({ type: 'signal', interface: PROPERTIES_INTERFACE, member: 'PropertiesChanged' }),
+  matchRule({ type: 'signal', interface: OBJECT_MANAGER_INTERFACE, member: 'InterfacesAdded' }),
+  matchRule({ type: 'signal', interface: OBJECT_MANAGER_INTERFACE, member: 'InterfacesRemoved' }),
 ];
 
 /** A subscriber as the hub sees it. */
@@ -39,11 +40,6 @@ export class EventHub {
 
   constructor(bus: BusConnection) {
     this.#bus = bus;
-  }
-
-  /** Subscribers joined and not yet left. */
-  get size(): number {
-    return this.#sinks.size;
   }
 
   /**

@@ -23,18 +23,21 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import basicAuth from 'basic-auth';
 import type { ServerOptions, WebSocketServer } from 'ws';
 import type { AuditLog } from '../auth/audit.js';
 import { clientAddress } from '../auth/auth-guard.js';
 import type { Principal, RequestGuard } from '../auth/guard.js';
 import type { BusConnection } from '../dbus/bus.js';
-import { GatewayError, toGatewayError } from '../errors.js';
-import { endAndDestroy, errorResponse } from '../http/client-error.js';
+import { GatewayError, errors, toGatewayError } from '../errors.js';
+import { refusedCredentials } from '../http/audit-middleware.js';
+import { policyAction } from '../http/guard-middleware.js';
+import { refuseSocket } from '../http/raw-response.js';
+import type { RouteTable } from '../http/routes.js';
 import { SECURITY_HEADERS } from '../http/security-headers.js';
 import type { Logger } from '../log.js';
-import { type EventSink, EventHub } from './hub.js';
-import { CLOSE_GOING_AWAY, CLOSE_POLICY, Subscription, type SubscriptionLimits } from './subscribe.js';
+import { SubscriberConnection } from './connection.js';
+import { EventHub } from './hub.js';
+import { CLOSE_GOING_AWAY, type SubscriptionLimits } from './subscribe.js';
 
 export interface SubscribeOptions extends SubscriptionLimits {
   /** Ping every this many ms; a peer silent for a whole interval after a ping is dropped. */
@@ -47,6 +50,8 @@ export interface SubscribeOptions extends SubscriptionLimits {
 
 export interface SubscribeDeps {
   readonly bus: BusConnection;
+  /** The route table: which paths upgrade, what the policy sees, the 405's Allow. */
+  readonly routes: RouteTable;
   readonly guard: RequestGuard;
   readonly log: Logger;
   /** Refused credentials are audited like failed logins on the HTTP routes. */
@@ -54,43 +59,30 @@ export interface SubscribeDeps {
   readonly options: SubscribeOptions;
 }
 
-/** Paths that upgrade (bmcweb also answered `/subscribe/`). */
-const SUBSCRIBE_PATHS: ReadonlySet<string> = new Set(['/subscribe', '/subscribe/']);
-const SUBSCRIBE_ACTION = { method: 'GET', path: '/subscribe' } as const;
+/** The route kind that upgrades (routes.ts). */
+const SUBSCRIBE = 'subscribe';
 /** Filters are small; a message bigger than the caps allow is closed with 1009 by ws. */
 const MIN_MESSAGE_BYTES = 64 * 1024;
 /** A path or interface name is at most 255 bytes, plus quotes and separators. */
 const MAX_ENTRY_BYTES = 260;
 /** On shutdown, peers get this long to answer the close frame. */
 const SHUTDOWN_GRACE_MS = 1000;
+const RETRY_AFTER_SECONDS = 10;
 
 export class SubscribeService {
-  readonly #guard: RequestGuard;
-  readonly #log: Logger;
-  readonly #audit: AuditLog | undefined;
+  readonly #deps: SubscribeDeps;
   readonly #options: SubscribeOptions;
   readonly #hub: EventHub;
   /** Made at the first upgrade: an idle gateway does not load ws. */
   #wss: Promise<WebSocketServer> | undefined;
-  /** Sockets that passed the checks and hold a connection slot. */
-  readonly #sockets = new Set<Duplex>();
-  /** Slots held per user. */
-  readonly #perUser = new Map<string, number>();
-  readonly #subscriptions = new Set<Subscription>();
-  /** The session each session-authenticated subscription belongs to. */
-  readonly #sessionOf = new Map<Subscription, string>();
-  /** Match-rule releases still running after their socket closed. */
-  readonly #leaving = new Set<Promise<void>>();
+  /** Connections that passed the checks and hold a slot, until their match rules are released. */
+  readonly #connections = new Set<SubscriberConnection>();
   readonly #idleWaiters: Array<() => void> = [];
-  /** Who each upgrade request is, between the guard and the 101 (for the subprotocol). */
-  readonly #principals = new WeakMap<IncomingMessage, Principal>();
   #heartbeat: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(deps: SubscribeDeps) {
-    this.#guard = deps.guard;
-    this.#log = deps.log;
-    this.#audit = deps.audit;
+    this.#deps = deps;
     this.#options = deps.options;
     this.#hub = new EventHub(deps.bus);
   }
@@ -104,7 +96,7 @@ export class SubscribeService {
       };
       const wss = new WebSocketServer(options);
       // Handshake errors (bad key, version, ...) get the envelope too, not ws's plain text.
-      wss.on('wsClientError', (err, socket) => refuse(socket, new GatewayError(400, err.message)));
+      wss.on('wsClientError', (err, socket) => refuseSocket(socket, new GatewayError(400, err.message)));
       // The 101 carries the security headers every response has.
       wss.on('headers', (headers) => headers.push(...SECURITY_LINES));
       return wss;
@@ -113,7 +105,9 @@ export class SubscribeService {
 
   /** Connections holding a slot (upgrading or open). */
   get connections(): number {
-    return this.#sockets.size;
+    let open = 0;
+    for (const connection of this.#connections) if (!connection.socket.destroyed) open++;
+    return open;
   }
 
   /**
@@ -131,8 +125,8 @@ export class SubscribeService {
   /** The `upgrade` listener for the HTTP(S) server. */
   readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     this.#upgrade(req, socket, head).catch((err: unknown) => {
-      this.#log.error(`subscribe: upgrade failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-      refuse(socket, new GatewayError(500, 'Internal Server Error'));
+      this.#deps.log.error(`subscribe: upgrade failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      refuseSocket(socket, errors.internal());
     });
   };
 
@@ -140,15 +134,15 @@ export class SubscribeService {
   async close(): Promise<void> {
     this.#closed = true;
     this.#stopHeartbeat();
-    const sockets = [...this.#sockets];
-    for (const subscription of this.#subscriptions) subscription.close(CLOSE_GOING_AWAY, 'server shutting down');
+    const open = [...this.#connections];
+    for (const connection of open) connection.close(CLOSE_GOING_AWAY, 'server shutting down');
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.all(sockets.map((socket) => socket.destroyed ? undefined : new Promise((resolve) => socket.once('close', resolve)))),
+      Promise.all(open.map(({ socket }) => socket.destroyed ? undefined : new Promise((resolve) => socket.once('close', resolve)))),
       new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_GRACE_MS))),
     ]);
     clearTimeout(timer);
-    for (const socket of sockets) socket.destroy();
+    for (const { socket } of open) socket.destroy();
     (await this.#wss)?.close();
     await this.whenIdle();
   }
@@ -156,98 +150,68 @@ export class SubscribeService {
   async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     // A reset while we check must not become an uncaught 'error'.
     socket.on('error', () => socket.destroy());
-    const path = (req.url ?? '/').split('?')[0]?.replace(/\/{2,}/g, '/') ?? '/';
-    if (!SUBSCRIBE_PATHS.has(path)) return refuse(socket, new GatewayError(404, 'Path not found'));
-    if (req.method !== 'GET') {
-      return refuse(socket, new GatewayError(405, 'Method not allowed', { headers: { Allow: 'GET' } }));
-    }
+    const { routes, guard, log } = this.#deps;
+    const route = routes.parse((req.url ?? '/').split('?')[0] ?? '/');
+    if (route.definition.kind !== SUBSCRIBE) return refuseSocket(socket, errors.pathNotFound());
+    if (req.method !== 'GET') return refuseSocket(socket, errors.methodNotAllowed(routes.allow(route)));
+    const action = policyAction(route, 'GET');
     let principal: Principal;
     try {
-      principal = await this.#guard.check(req, SUBSCRIBE_ACTION);
+      principal = await guard.check(req, action);
     } catch (err) {
       const error = toGatewayError(err);
-      if (error.status >= 500) this.#log.error(`subscribe: guard failed: ${String(error.cause ?? error.description)}`);
-      this.#auditRefusal(req, error.status);
-      return refuse(socket, error);
+      if (error.status >= 500) log.error(`subscribe: guard failed: ${String(error.cause ?? error.description)}`);
+      this.#auditRefusal(req, route.path, error.status);
+      return refuseSocket(socket, error);
     }
     if (socket.destroyed) return;
-    if (this.#closed) return refuse(socket, new GatewayError(503, 'The server is shutting down'));
-    if (this.#sockets.size >= this.#options.maxConnections) {
-      return refuse(socket, new GatewayError(503,
-        `Too many subscriptions: at most ${this.#options.maxConnections} may be open`, { headers: { 'Retry-After': '10' } }));
-    }
-    const held = this.#perUser.get(principal.user) ?? 0;
-    if (held >= this.#options.maxConnectionsPerUser) {
-      return refuse(socket, new GatewayError(503,
-        `Too many subscriptions for user '${principal.user}': at most ${this.#options.maxConnectionsPerUser} may be open`,
-        { headers: { 'Retry-After': '10' } }));
-    }
-    this.#principals.set(req, principal);
-    const label = `${principal.user} from ${req.socket.remoteAddress ?? '?'}`;
-    const slot = new Slot();
-    this.#sockets.add(socket);
-    this.#perUser.set(principal.user, held + 1);
-    const joining = this.#hub.join(slot);
-    // One cleanup for every outcome from here on: the socket closing.
-    socket.once('close', () => {
-      this.#sockets.delete(socket);
-      const left = (this.#perUser.get(principal.user) ?? 1) - 1;
-      if (left > 0) this.#perUser.set(principal.user, left);
-      else this.#perUser.delete(principal.user);
-      if (slot.subscription) {
-        this.#subscriptions.delete(slot.subscription);
-        this.#sessionOf.delete(slot.subscription);
-      }
-      if (this.#subscriptions.size === 0) this.#stopHeartbeat();
-      const leaving: Promise<void> = joining.then((leave) => leave(), () => undefined)
-        .catch((err: unknown) => this.#log.warning(`subscribe: releasing match rules failed: ${String(err)}`))
-        .finally(() => {
-          this.#leaving.delete(leaving);
-          this.#checkIdle();
-        });
-      this.#leaving.add(leaving);
+    const refusal = this.#refusal(principal);
+    if (refusal) return refuseSocket(socket, refusal);
+    const connection = new SubscriberConnection(req, socket, principal, {
+      hub: this.#hub, guard, log, limits: this.#options, action,
+    });
+    this.#connections.add(connection);
+    void connection.closed.then(() => {
+      this.#connections.delete(connection);
+      if (this.#connections.size === 0) this.#stopHeartbeat();
+      this.#checkIdle();
     });
     try {
-      await joining;
+      await connection.joined();
     } catch (err) {
-      this.#log.error(`subscribe: cannot add D-Bus match rules: ${String(err)}`);
-      return refuse(socket, new GatewayError(503, 'Cannot subscribe to D-Bus signals now', { headers: { 'Retry-After': '10' } }));
+      log.error(`subscribe: cannot add D-Bus match rules: ${String(err)}`);
+      return refuseSocket(socket, errors.busy('Cannot subscribe to D-Bus signals now', RETRY_AFTER_SECONDS));
     }
     if (socket.destroyed) return;
-    if (this.#closed) return refuse(socket, new GatewayError(503, 'The server is shutting down'));
+    if (this.#closed) return refuseSocket(socket, errors.shuttingDown());
     const wss = await this.#server();
     if (socket.destroyed) return;
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const subscription = new Subscription(ws, this.#options, this.#log, label);
-      slot.subscription = subscription;
-      this.#subscriptions.add(subscription);
-      const token = principal.sessionToken;
-      if (token !== undefined) {
-        this.#sessionOf.set(subscription, token);
-        // Registered after the 101: a session that ended meanwhile closes the socket at once.
-        const unbind = this.#guard.onSessionEnd(token, () => {
-          this.#log.info(`subscribe: ${label}: session ended, closing`);
-          subscription.close(CLOSE_POLICY, 'session ended');
-        });
-        ws.once('close', unbind);
-      }
-      const unwatch = this.#guard.watchAccount(principal, SUBSCRIBE_ACTION, (reason) => {
-        this.#log.info(`subscribe: ${label}: ${reason}, closing`);
-        subscription.close(CLOSE_POLICY, reason);
-      });
-      ws.once('close', unwatch);
+      connection.open(ws);
       this.#startHeartbeat();
-      this.#log.debug(`subscribe: ${label} connected`);
-      ws.once('close', (code) => this.#log.debug(`subscribe: ${label} disconnected (${code})`));
     });
   }
 
-  /** A refused Basic attempt is a password guess: audit it with the name tried (never the password). */
-  #auditRefusal(req: IncomingMessage, status: number): void {
-    const authorization = req.headers.authorization;
-    if ((status !== 401 && status !== 429) || authorization === undefined) return;
-    const tried = basicAuth.parse(authorization)?.name;
-    this.#audit?.record({ ...(tried !== undefined ? { user: tried } : {}), address: clientAddress(req), method: 'GET', path: '/subscribe', status });
+  /** Why a new connection of `principal` may not open now: shutting down, or a cap reached. */
+  #refusal(principal: Principal): GatewayError | undefined {
+    if (this.#closed) return errors.shuttingDown();
+    if (this.connections >= this.#options.maxConnections) {
+      return errors.busy(`Too many subscriptions: at most ${this.#options.maxConnections} may be open`, RETRY_AFTER_SECONDS);
+    }
+    let held = 0;
+    for (const connection of this.#connections) if (connection.principal.user === principal.user && !connection.socket.destroyed) held++;
+    if (held >= this.#options.maxConnectionsPerUser) {
+      return errors.busy(`Too many subscriptions for user '${principal.user}': at most ${this.#options.maxConnectionsPerUser} may be open`,
+        RETRY_AFTER_SECONDS);
+    }
+    return undefined;
+  }
+
+  /** A refused Basic attempt is a password guess: audited as on the HTTP routes. */
+  #auditRefusal(req: IncomingMessage, path: string, status: number): void {
+    const refused = refusedCredentials(status, req.headers.authorization);
+    if (!refused) return;
+    this.#deps.audit?.record({ ...refused, address: clientAddress(req), method: 'GET', path, status });
   }
 
   /**
@@ -257,26 +221,20 @@ export class SubscribeService {
    * meaning here beyond that.
    */
   #selectProtocol(offered: ReadonlySet<string>, req: IncomingMessage): string | false {
-    const chosen = this.#principals.get(req)?.acceptProtocol;
+    let chosen: string | undefined;
+    for (const connection of this.#connections) if (connection.request === req) chosen = connection.principal.acceptProtocol;
     if (chosen !== undefined && offered.has(chosen)) return chosen;
     return offered.values().next().value ?? false;
   }
 
   #checkIdle(): void {
-    if (this.#sockets.size > 0 || this.#leaving.size > 0) return;
+    if (this.#connections.size > 0) return;
     for (const resolve of this.#idleWaiters.splice(0)) resolve();
   }
 
   #startHeartbeat(): void {
     this.#heartbeat ??= setInterval(() => {
-      for (const subscription of this.#subscriptions) {
-        // A peer still answering pings is still there: its session stays in use (or, if it has
-        // ended meanwhile, the session's end listener closes the socket).
-        if (subscription.heartbeat()) {
-          const token = this.#sessionOf.get(subscription);
-          if (token !== undefined) this.#guard.useSession(token);
-        }
-      }
+      for (const connection of this.#connections) connection.heartbeat();
     }, this.#options.pingIntervalMs);
   }
 
@@ -286,22 +244,4 @@ export class SubscribeService {
   }
 }
 
-/** Stands in for the subscription while the match rules are added, before the upgrade. */
-class Slot implements EventSink {
-  subscription: Subscription | undefined;
-
-  get filter() {
-    return this.subscription?.filter;
-  }
-
-  deliver(text: string): void {
-    this.subscription?.deliver(text);
-  }
-}
-
 const SECURITY_LINES: readonly string[] = Object.entries(SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}`);
-
-/** Answers the upgrade request with an HTTP error and the JSON envelope, then closes. */
-function refuse(socket: Duplex, error: GatewayError): void {
-  endAndDestroy(socket, errorResponse(error, true));
-}

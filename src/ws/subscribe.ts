@@ -94,12 +94,6 @@ export class Subscription implements EventSink {
     }
   }
 
-  /** Ends the connection at once. */
-  terminate(): void {
-    this.#closing = true;
-    this.#ws.terminate();
-  }
-
   #onMessage(data: RawData, isBinary: boolean): void {
     this.#alive = true;
     if (this.#closing) return;

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import test from 'ava';
 import type { GuardedAction, Role } from '../../src/auth/guard.js';
 import { DEFAULT_POLICY, DEFAULT_RULES, type Decision, PolicyError, compilePolicy, decide, parsePolicy } from '../../src/auth/policy.js';
-import { guardedAction } from '../../src/http/auth-middleware.js';
+import { policyAction } from '../../src/http/guard-middleware.js';
+import { RouteTable } from '../../src/http/routes.js';
 
 const HOST = 'xyz.openbmc_project.State.Host';
 const LED = 'xyz.openbmc_project.Led.Group';
@@ -144,6 +145,9 @@ test('except: the rule does not grant what an except pattern matches', (t) => {
   t.is(at('/a/b/public'), 'allow');
   t.is(at('/secretary'), 'allow');
 });
+
+const routes = new RouteTable();
+const guardedAction = (method: string, path: string) => ({ action: policyAction(routes.parse(path), method) });
 
 test('percent-escapes are decoded before matching, as the routes decode them', (t) => {
   const { action } = guardedAction('PUT', '/xyz/openbmc_project/state/host%30/attr/RequestedHostTransition');

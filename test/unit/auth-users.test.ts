@@ -9,7 +9,7 @@ import { hashPassword, parseHash, verifyPassword } from '../../src/auth/password
 import { accountFromUserInfo } from '../../src/auth/roles.js';
 import { UsersFile, UsersFileError, parseUsers } from '../../src/auth/users-file.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { parseLoginBody } from '../../src/http/session-routes.js';
+import { parseLoginBody } from '../../src/http/handlers/fixed.js';
 import { GatewayError } from '../../src/errors.js';
 
 const CHEAP = { N: 1024, r: 8, p: 1 };

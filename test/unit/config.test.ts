@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
-import { ConfigError, OPTIONS, helpText, loadConfig } from '../../src/config.js';
+import { ConfigError, OPTION_ROWS, helpText, loadConfig } from '../../src/config.js';
 
 test('defaults', (t) => {
   const { config, help } = loadConfig([], {});
@@ -179,8 +179,8 @@ test('a bad value from the environment names the variable', (t) => {
 
 test('every option can be set from the config file', (t) => {
   // Each option's own default (or a switch) written in the file is accepted.
-  for (const [name, option] of Object.entries(OPTIONS)) {
-    if (name === 'config' || name === 'help' || name === 'version') continue;
+  for (const [name, option] of OPTION_ROWS) {
+    if (option.key === undefined) continue;
     const value = option.type === 'boolean' ? false : option.default ?? '';
     if (option.type !== 'boolean' && value === '') continue; // optional settings without a default
     t.notThrows(() => loadConfig(['--config', configFile({ [name]: value })], {}), name);
@@ -202,9 +202,28 @@ test('help names the config file layer', (t) => {
 
 test('docs/CONFIG.md documents every option: flag, environment variable and default', (t) => {
   const doc = readFileSync(fileURLToPath(new URL('../../../docs/CONFIG.md', import.meta.url)), 'utf8');
-  for (const [name, option] of Object.entries(OPTIONS)) {
+  for (const [name, option] of OPTION_ROWS) {
     t.true(doc.includes(`\`--${name}\``), `--${name} missing from docs/CONFIG.md`);
     if (option.env) t.true(doc.includes(`\`${option.env}\``), `${option.env} missing from docs/CONFIG.md`);
     if (option.default) t.true(doc.includes(`\`${option.default}\``), `default of --${name} (${option.default}) missing from docs/CONFIG.md`);
   }
+});
+
+test('every integer option shows its range: in --help and in docs/CONFIG.md', (t) => {
+  const doc = readFileSync(fileURLToPath(new URL('../../../docs/CONFIG.md', import.meta.url)), 'utf8');
+  const help = helpText().split('\n');
+  let ranged = 0;
+  for (const [name, option] of OPTION_ROWS) {
+    if (!('parser' in option) || !option.parser.range) continue;
+    ranged++;
+    const { min, max } = option.parser.range;
+    const line = help.find((l) => l.startsWith(`  --${name} `)) ?? '';
+    t.true(line.includes(`[${min}..${max}]`), `--help of --${name} shows ${min}..${max}`);
+    const row = doc.split('\n').find((l) => l.startsWith(`| \`--${name}\``)) ?? '';
+    t.true(row.includes(`${min}–${max}`), `docs/CONFIG.md's row of --${name} shows ${min}–${max}`);
+    // And the range is what the loader enforces.
+    t.notThrows(() => loadConfig([`--${name}`, String(max)], {}), `--${name} ${max}`);
+    t.throws(() => loadConfig([`--${name}`, String(max + 1)], {}), { instanceOf: ConfigError, message: new RegExp(`^--${name}: expected ${min}\\.\\.${max}`) });
+  }
+  t.true(ranged > 20);
 });

@@ -126,13 +126,11 @@ test('a "__proto__" key is kept as an own property both ways', (t) => {
   t.is(Object.getPrototypeOf(out), Object.prototype);
 });
 
-test('toJson also takes numbers for x/t, number arrays for ay, 0/1 for b, Maps and duck-typed variants', (t) => {
+test('toJson also takes numbers for x/t, number arrays for ay, 0/1 for b, and duck-typed variants', (t) => {
   t.is(toJson(parseSingleType('t'), 5), 5);
   t.deepEqual(toJson(parseSingleType('ay'), [1, 2]), [1, 2]);
   t.is(toJson(parseSingleType('b'), 1), true);
   t.is(toJson(parseSingleType('b'), 0), false);
-  const map = new Map<unknown, unknown>([[1, 'a'], [2n, 'b'], [true, 'c']]);
-  t.deepEqual(toJson(parseSingleType('a{ts}'), map), { 1: 'a', 2: 'b', true: 'c' });
   t.is(toJson(parseSingleType('v'), { signature: 'u', value: 7 }), 7);
   t.deepEqual(toJson(parseSingleType('a{sv}'), { a: new dbus.Variant('v', new dbus.Variant('d', Number.NaN)) }), { a: null });
 });
@@ -141,6 +139,8 @@ test('toJson throws a plain Error (a bug, not a client error) on mismatched valu
   const cases: Array<[string, unknown]> = [
     ['s', 5], ['i', 1.5], ['i', '1'], ['x', 'big'], ['d', '1'], ['b', 2], ['v', 5], ['v', { signature: 5, value: 1 }],
     ['ai', 'x'], ['(is)', [1]], ['a{sv}', [1]], ['a{sv}', null], ['ay', 'abc'], ['o', null],
+    // dbus-next hands dicts over as plain objects; a Map would be a decoder's bug.
+    ['a{ts}', new Map([[1, 'a']])],
   ];
   for (const [signature, value] of cases) {
     const error = t.throws(() => toJson(parseSingleType(signature), value));

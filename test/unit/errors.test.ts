@@ -1,7 +1,7 @@
 import test from 'ava';
 import { BusError } from '../../src/dbus/bus-error.js';
 import { ConversionError } from '../../src/dbus/convert.js';
-import { DBUS_ERROR_STATUS, GatewayError, pathNotFound, statusLine, toGatewayError } from '../../src/errors.js';
+import { DBUS_ERROR_STATUS, GatewayError, errors, statusLine, toGatewayError } from '../../src/errors.js';
 
 // The contract's table (DESIGN section 3), one row per error name.
 const table: Array<[string, number]> = [
@@ -58,8 +58,8 @@ test('conversion errors are 400 with their message', (t) => {
 });
 
 test('the mapper not-found text is the historical one', (t) => {
-  t.is(pathNotFound('/xyz/nope').description, 'org.freedesktop.DBus.Error.FileNotFound: path or object not found: /xyz/nope');
-  t.is(pathNotFound('/xyz/nope').status, 404);
+  t.is(errors.objectNotFound('/xyz/nope').description, 'org.freedesktop.DBus.Error.FileNotFound: path or object not found: /xyz/nope');
+  t.is(errors.objectNotFound('/xyz/nope').status, 404);
 });
 
 test('status lines', (t) => {

@@ -6,7 +6,8 @@
  */
 import test from 'ava';
 import dbus from 'dbus-next';
-import { type CheckedCall, isBusName, methodCallProblem } from '../../src/dbus/message-check.js';
+import { type CheckedCall, methodCallProblem } from '../../src/dbus/message-check.js';
+import { isBusName } from '../../src/dbus/names.js';
 
 const V = (signature: string, value: unknown) => new dbus.Variant(signature, value);
 const base: CheckedCall = {

@@ -1,20 +1,47 @@
 /**
- * The read routes. Each is a one-liner over bmc/: no Koa, no envelope, no
- * try/catch (the error middleware renders failures).
+ * The read routes. Each is a one-liner over the Bmc facade: no envelope by
+ * hand, no try/catch (the error middleware renders failures).
  */
-import type { Bmc } from '../../bmc/objects.js';
-import type { Json } from '../../dbus/convert.js';
-import type { ObjectRoute } from '../url.js';
+import type { ServerResponse } from 'node:http';
+import { errors } from '../../errors.js';
+import { sendData, sendStream } from '../respond.js';
+import type { RouteHandler } from './services.js';
 
-export type ReadHandler = (bmc: Bmc, route: ObjectRoute) => Promise<Json>;
+export const getObject: RouteHandler = async (ctx, route, { bmc }) => sendData(ctx, await bmc.getObject(objectPathOf(route)));
+export const getAttribute: RouteHandler = async (ctx, route, { bmc }) =>
+  sendData(ctx, await bmc.getProperty(objectPathOf(route), route.name ?? ''));
+export const children: RouteHandler = async (ctx, route, { bmc }) => sendData(ctx, await bmc.children(objectPathOf(route)));
+export const list: RouteHandler = async (ctx, route, { bmc }) => sendData(ctx, await bmc.list(objectPathOf(route)));
+export const schema: RouteHandler = async (ctx, route, { bmc }) => sendData(ctx, await bmc.schema(objectPathOf(route)));
 
-export const readHandlers: Readonly<Record<ObjectRoute['kind'], ReadHandler | undefined>> = {
-  object: (bmc, route) => bmc.getObject(route.objectPath),
-  attr: (bmc, route) => bmc.getProperty(route.objectPath, route.name ?? ''),
-  children: (bmc, route) => bmc.children(route.objectPath),
-  list: (bmc, route) => bmc.list(route.objectPath),
-  // Written as text straight from the bus, shared between clients: http/enumerate-answers.ts.
-  enumerate: undefined,
-  schema: (bmc, route) => bmc.schema(route.objectPath),
-  action: undefined,
+/**
+ * Read straight from the bus replies, shared with identical requests in
+ * flight, written while it is sent (enumerate-answers.ts).
+ */
+export const enumerate: RouteHandler = async (ctx, route, { enumerates }) => {
+  const signal = clientGone(ctx.res);
+  try {
+    const answer = await enumerates.answer(objectPathOf(route), signal);
+    // A client that stopped reading loses its answer and its connection.
+    answer.once('error', () => ctx.res.destroy());
+    sendStream(ctx, answer);
+  } catch (err) {
+    // The client left: there is nobody to answer.
+    if (!signal.aborted) throw err;
+  }
 };
+
+/** The object path of a D-Bus route (routes.ts gives every one of them one). */
+export function objectPathOf(route: { readonly objectPath?: string }): string {
+  if (route.objectPath === undefined) throw errors.internal(new Error('a D-Bus handler on a route without an object path'));
+  return route.objectPath;
+}
+
+/** Aborts when the client's connection closes before its response is complete. */
+function clientGone(res: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort(new Error('the client closed the connection'));
+  });
+  return controller.signal;
+}

@@ -15,47 +15,42 @@
  * sessions end and a restriction to changing the password is lifted
  * (AuthGuard.passwordChanged).
  */
-import type { Context } from 'koa';
-import { type AuthGuard, clientAddress } from '../../auth/auth-guard.js';
-import type { CredentialChecker } from '../../auth/credentials.js';
+import { clientAddress } from '../../auth/auth-guard.js';
 import { plausibleUser } from '../../auth/credentials.js';
 import { userOfObject } from '../../auth/user-manager.js';
-import { GatewayError } from '../../errors.js';
-import { principalOf, writeCheckOf } from '../auth-middleware.js';
-import { writeRecordOf } from '../audit-middleware.js';
+import { GatewayError, errors } from '../../errors.js';
 import { readJsonBody } from '../body.js';
-import type { BodyHandler } from '../dbus-routes.js';
-import type { ObjectRoute } from '../url.js';
+import { sendData } from '../respond.js';
+import type { PathMatch } from '../url.js';
+import type { WriteHandler } from './services.js';
 
 export const SET_PASSWORD_INTERFACE = 'xyz.openbmc_project.User.Password';
 export const SET_PASSWORD = 'SetPassword';
 const FORMAT = `Expecting request format { 'data': [<new password>] }: ${SET_PASSWORD} takes 1 argument (signature 's')`;
 
-export interface SetPasswordDeps {
-  readonly passwords: Pick<CredentialChecker, 'changePassword'>;
-  readonly guard: Pick<AuthGuard, 'passwordChanged'>;
-}
-
 /** The user whose password the route changes, when it is `<user object>/action/SetPassword` (name as D-Bus names match). */
-export function setPasswordTarget(route: ObjectRoute): string | undefined {
-  if (route.kind !== 'action' || route.name?.toLowerCase() !== SET_PASSWORD.toLowerCase()) return undefined;
-  const user = userOfObject(route.objectPath);
+export function setPasswordTarget(match: PathMatch): string | undefined {
+  if (match.objectPath === undefined || match.name?.toLowerCase() !== SET_PASSWORD.toLowerCase()) return undefined;
+  const user = userOfObject(match.objectPath);
   return user !== undefined && plausibleUser(user) ? user : undefined;
 }
 
-export function setPasswordHandler(deps: SetPasswordDeps): BodyHandler {
-  return async (_bmc, route, ctx) => {
-    const user = setPasswordTarget(route);
-    if (user === undefined) throw new GatewayError(404, `The specified method cannot be found: '${route.name ?? ''}'`);
-    const password = newPassword(await readJsonBody(ctx));
-    writeCheckOf(ctx)({ interfaceName: SET_PASSWORD_INTERFACE, member: SET_PASSWORD });
-    writeRecordOf(ctx)({ interfaceName: SET_PASSWORD_INTERFACE, member: SET_PASSWORD, args: [{ name: 'password', value: password }] });
-    await change(deps, user, password, ctx);
-    const principal = principalOf(ctx);
-    if (principal) deps.guard.passwordChanged(user, principal);
-    return null;
-  };
-}
+export const setPassword: WriteHandler = async (ctx, route, { guard, passwords, body }, access) => {
+  const user = setPasswordTarget(route);
+  if (user === undefined) throw errors.methodNotFound(route.name ?? '');
+  const password = newPassword(await readJsonBody(ctx, body));
+  access.check({ interfaceName: SET_PASSWORD_INTERFACE, member: SET_PASSWORD });
+  access.record({ interfaceName: SET_PASSWORD_INTERFACE, member: SET_PASSWORD, args: [{ name: 'password', value: password }] });
+  try {
+    await passwords.changePassword(user, password, clientAddress(ctx.req));
+  } catch (err) {
+    if (err instanceof GatewayError) throw err;
+    throw new GatewayError(503, 'Password changes are not available now', { cause: err });
+  }
+  const principal = ctx.state.principal;
+  if (principal) guard.passwordChanged(user, principal);
+  sendData(ctx, null);
+};
 
 /** `{"data": ["<new password>"]}` → the password; 400 without repeating the body. */
 function newPassword(body: unknown): string {
@@ -64,13 +59,4 @@ function newPassword(body: unknown): string {
   if (!Array.isArray(data) || data.length !== 1) throw new GatewayError(400, FORMAT);
   if (typeof data[0] !== 'string') throw new GatewayError(400, `${FORMAT}: argument 1 'password' must be a string`);
   return data[0];
-}
-
-async function change(deps: SetPasswordDeps, user: string, password: string, ctx: Context): Promise<void> {
-  try {
-    await deps.passwords.changePassword(user, password, clientAddress(ctx.req));
-  } catch (err) {
-    if (err instanceof GatewayError) throw err;
-    throw new GatewayError(503, 'Password changes are not available now', { cause: err });
-  }
 }

@@ -9,9 +9,9 @@
  * scenario gets a fresh gateway, so its idle is a real idle.
  */
 import { writeFile } from 'node:fs/promises';
-import { gatewayClient, login, send } from './http.js';
-import type { PhaseContext } from './phase.js';
-import { type Memory, memoryOf } from './processes.js';
+import { gatewayClient, login, send } from '../lib/http.js';
+import type { PhaseContext } from '../lib/phase.js';
+import { type Memory, memoryOf } from '../lib/processes.js';
 
 const SENSORS = 5000;
 const SCENARIOS: ReadonlyArray<{ name: string; paths: readonly string[] }> = [

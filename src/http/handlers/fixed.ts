@@ -1,6 +1,8 @@
 /**
- * `POST /login` and `POST /logout`, in front of the auth guard (a login has
- * no credentials yet; a logout without a session is not an error).
+ * The routes that are not D-Bus objects: `/login` and `/logout` (public: a
+ * login has no credentials yet; a logout without a session is not an
+ * error), the firmware upload, the dump download, a plain GET of
+ * `/subscribe`, and `/redfish`.
  *
  * Login bodies, all three as clients send them, each with an optional
  * one-time code for accounts that need one:
@@ -13,51 +15,45 @@
  * secret first, also `extendedMessage` saying so (where openbmctool looks).
  * Error texts never echo the body: it holds a password.
  */
-import type { Context, Middleware } from 'koa';
-import { type AuthGuard, type LoginRequest, clientAddress } from '../auth/auth-guard.js';
-import { clearedCookies, sessionCookies } from '../auth/cookies.js';
-import { GatewayError } from '../errors.js';
-import { readJsonBody } from './body.js';
-import { sendData } from './respond.js';
+import { type LoginRequest, clientAddress } from '../../auth/auth-guard.js';
+import { clearedCookies, sessionCookies } from '../../auth/cookies.js';
+import { GatewayError, errors } from '../../errors.js';
+import { readJsonBody } from '../body.js';
+import { sendDumpFile } from '../download.js';
+import { sendData } from '../respond.js';
+import type { RouteHandler } from './services.js';
 
-const ALLOW = 'POST, OPTIONS';
 const LOGIN_FORMAT = "Expecting request format { 'data': [<username>, <password>] } "
   + "or { 'username': <username>, 'password': <password> }, with a one-time code as a third element or 'token'";
 
-export function sessionRoutes(guard: AuthGuard): Middleware {
-  return async (ctx, next) => {
-    if (ctx.path !== '/login' && ctx.path !== '/logout') {
-      await next();
-      return;
-    }
-    if (ctx.method === 'OPTIONS') {
-      ctx.set('Allow', ALLOW);
-      ctx.status = 200;
-      ctx.body = '';
-      return;
-    }
-    if (ctx.method !== 'POST') throw new GatewayError(405, 'Method not allowed.', { headers: { Allow: ALLOW } });
-    if (ctx.path === '/login') await login(ctx, guard);
-    else logout(ctx, guard);
-  };
-}
-
-async function login(ctx: Context, guard: AuthGuard): Promise<void> {
-  const attempt = parseLoginBody(await readJsonBody(ctx));
+export const login: RouteHandler = async (ctx, _route, { guard, body }) => {
+  const attempt = parseLoginBody(await readJsonBody(ctx, body));
   // For the audit line, also when the password is wrong.
-  (ctx.state as { loginUser?: string }).loginUser = attempt.user;
+  ctx.state.loginUser = attempt.user;
   const { session, notice } = await guard.login(attempt, clientAddress(ctx.req));
   ctx.append('Set-Cookie', sessionCookies(guard.cookieNames, session.token, session.csrfToken));
   sendData(ctx, `User '${attempt.user}' logged in`, { token: session.token, ...(notice !== undefined ? { extendedMessage: notice } : {}) });
-}
+};
 
-function logout(ctx: Context, guard: AuthGuard): void {
+export const logout: RouteHandler = async (ctx, _route, { guard }) => {
   const user = guard.logout(ctx.req);
-  (ctx.state as { loginUser?: string }).loginUser = user;
+  if (user !== undefined) ctx.state.loginUser = user;
   // Cleared in any case: a browser holding stale cookies should lose them too.
   ctx.append('Set-Cookie', clearedCookies(guard.cookieNames));
   sendData(ctx, user === undefined ? 'No user logged in' : `User '${user}' logged out`);
-}
+};
+
+/** `POST /upload/image` (the gateway names the file), `PUT /upload/image/<name>` (`PUT /upload/image` is the empty name, a 400). */
+export const uploadImage: RouteHandler = async (ctx, route, { uploader }) => {
+  const name = route.definition.kind === 'upload' ? (ctx.method === 'POST' ? undefined : '') : (route.name ?? '');
+  await uploader.handle(ctx, name);
+};
+
+export const sendDump: RouteHandler = (ctx, route, { dumpDir }) => sendDumpFile(ctx, dumpDir, route.name ?? '');
+
+export const notWebSocket: RouteHandler = () => Promise.reject(new GatewayError(400, 'Expected WebSocket request.'));
+
+export const notRedfish: RouteHandler = () => Promise.reject(errors.pathNotFound());
 
 /** The three body forms → user, password and code; 400 saying what is expected otherwise. */
 export function parseLoginBody(body: unknown): LoginRequest {

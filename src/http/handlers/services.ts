@@ -1,0 +1,33 @@
+/**
+ * What the route handlers get: the request (its context and parsed route)
+ * and the gateway's services, built once at start (app.ts). Handlers answer
+ * through http/respond.ts and throw GatewayErrors; no try/catch for
+ * rendering (the error middleware does that).
+ */
+import type { AuthGuard } from '../../auth/auth-guard.js';
+import type { CredentialChecker } from '../../auth/credentials.js';
+import type { Bmc } from '../../bmc/objects.js';
+import type { WriteAccess } from '../../bmc/writes.js';
+import type { BodyLimits } from '../body.js';
+import type { EnumerateAnswers } from '../enumerate-answers.js';
+import type { Route } from '../routes.js';
+import type { GatewayContext } from '../state.js';
+import type { ImageUploader } from '../upload.js';
+
+export interface RouteServices {
+  readonly bmc: Bmc;
+  readonly enumerates: EnumerateAnswers;
+  readonly uploader: ImageUploader;
+  readonly guard: AuthGuard;
+  /** Password changes (SetPassword). */
+  readonly passwords: Pick<CredentialChecker, 'changePassword'>;
+  /** phosphor-debug-collector's dump directory. */
+  readonly dumpDir: string;
+  /** Limits of JSON request bodies. */
+  readonly body: BodyLimits;
+}
+
+export type RouteHandler = (ctx: GatewayContext, route: Route, services: RouteServices) => Promise<void>;
+
+/** A handler that writes D-Bus members: the policy's per-target check and the audit recorder come with the call. */
+export type WriteHandler = (ctx: GatewayContext, route: Route, services: RouteServices, access: WriteAccess) => Promise<void>;

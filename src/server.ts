@@ -7,6 +7,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
+import { loadCompletionRules } from './bmc/jobs/completion-rules.js';
 import { type Auth, createAuth } from './auth/setup.js';
 import { Bmc } from './bmc/objects.js';
 import type { Config } from './config.js';
@@ -44,6 +45,7 @@ export interface StartOptions {
 }
 
 export async function startGateway(config: Config, log: Logger, options: StartOptions = {}): Promise<Gateway> {
+  const completionRules = await loadCompletionRules(config.completionRulesFile);
   const bus = await BusConnection.connect({ address: config.busAddress, callTimeoutMs: config.callTimeoutMs });
   const bmc = new Bmc(bus, { maxConcurrentCalls: config.maxConcurrentCalls });
   await bmc.start();
@@ -57,7 +59,7 @@ export async function startGateway(config: Config, log: Logger, options: StartOp
     throw err;
   }
   const routes = new RouteTable();
-  const app = createApp({ config, bmc, log, routes, auth });
+  const app = createApp({ config, bmc, log, routes, auth, completionRules });
   let server: Server;
   let certificate: string | undefined;
   if (config.tls) {

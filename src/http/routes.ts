@@ -18,6 +18,7 @@
 import { setPassword, setPasswordTarget } from './handlers/set-password.js';
 import { callMethod, deleteObject, patchObject, putAttribute, putObject } from './handlers/write.js';
 import { children, enumerate, getAttribute, getObject, list, schema } from './handlers/read.js';
+import { deleteJob, getJob, listJobs } from './handlers/jobs.js';
 import { login, logout, notRedfish, notWebSocket, sendDump, uploadImage } from './handlers/fixed.js';
 import type { RouteHandler, WriteHandler } from './handlers/services.js';
 import { type PathMatch, type PathPattern, compilePattern, decodePath, firstElement, matchDbus, matchFixed, normalizePath } from './url.js';
@@ -82,6 +83,9 @@ export const ROUTES: readonly RouteDefinition[] = [
   // The websocket itself is served by the server's 'upgrade' listener (ws/service.ts), which parses
   // its path against this table too; a plain GET gets phosphor's 400.
   { kind: 'subscribe', patterns: ['/subscribe', '/subscribe/'], policyPath: 'request', verbs: { GET: get(notWebSocket) } },
+  // Requests run as jobs (`Prefer: respond-async`); the guard lets every role through, the handler shows a job to its owner or an admin.
+  { kind: 'jobs', patterns: ['/jobs', '/jobs/'], policyPath: 'request', verbs: { GET: get(listJobs) } },
+  { kind: 'job', patterns: ['/jobs/<id>', '/jobs/<id>/'], policyPath: 'request', verbs: { GET: get(getJob), DELETE: get(deleteJob) } },
   { kind: 'children', patterns: ['<path>/'], policyPath: 'object', verbs: { GET: get(children) } },
   { kind: 'list', patterns: ['<path>/list'], policyPath: 'object', verbs: { GET: get(list) } },
   // Written as text straight from the bus, shared between clients: http/enumerate-answers.ts.

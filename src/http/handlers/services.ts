@@ -6,6 +6,7 @@
  */
 import type { AuthGuard } from '../../auth/auth-guard.js';
 import type { CredentialChecker } from '../../auth/credentials.js';
+import type { Jobs } from '../../bmc/jobs/jobs.js';
 import type { Bmc } from '../../bmc/objects.js';
 import type { WriteAccess } from '../../bmc/writes.js';
 import type { BodyLimits } from '../body.js';
@@ -16,6 +17,8 @@ import type { ImageUploader } from '../upload.js';
 
 export interface RouteServices {
   readonly bmc: Bmc;
+  /** Writes as jobs, their locks and completion rules. */
+  readonly jobs: Jobs;
   readonly enumerates: EnumerateAnswers;
   readonly uploader: ImageUploader;
   readonly guard: AuthGuard;

@@ -56,6 +56,7 @@ export function createApp(deps: AppDeps): Koa<GatewayState> {
   app.use(dispatch(routes, {
     bmc,
     jobs: new Jobs(bmc, completionRules, { maxJobs: config.maxJobs, retentionMs: config.jobRetentionMs, callTimeoutMs: config.jobTimeoutMs }),
+    features: features(config),
     guard: auth.guard,
     passwords: auth.passwords,
     enumerates: new EnumerateAnswers(bmc, new MemoryBudget(config.enumerateMemoryBytes), { stallTimeoutMs: config.bodyTimeoutMs }),
@@ -69,4 +70,16 @@ export function createApp(deps: AppDeps): Koa<GatewayState> {
     body: { maxBytes: JSON_BODY_LIMIT, timeoutMs: config.bodyTimeoutMs },
   }));
   return app;
+}
+
+/** The optional behaviour switched on, for GET /version (sorted). */
+function features(config: Config): string[] {
+  const on: Array<[string, boolean]> = [
+    ['cors', config.corsOrigins.length > 0],
+    ['etag', true],
+    ['jobs', true],
+    ['request-log', config.requestLog],
+    ['tls', config.tls],
+  ];
+  return on.filter(([, enabled]) => enabled).map(([name]) => name);
 }

@@ -12,7 +12,7 @@ import { DBUS_ERRORS } from '../dbus/names.js';
 import { errors } from '../errors.js';
 import { type EnumerateDeps, type EnumeratePlan, fetchEnumerate, planEnumerate } from './enumerate.js';
 import type { EnumeratedObjects } from './enumerated-objects.js';
-import { type VersionWatch, watchForNewVersion } from './image-version.js';
+import { SOFTWARE_ROOT, VERSION_INTERFACE, type VersionWatch, watchForNewVersion } from './image-version.js';
 import { IntrospectionCache } from './introspection-cache.js';
 import type { IntrospectedInterface, IntrospectedNode } from './introspection.js';
 import { Limiter } from './limit.js';
@@ -225,6 +225,27 @@ export class Bmc {
   async methods(objectPath: string): Promise<OwnedMethod[]> {
     const owners = await this.#mapper.getObject(objectPath);
     return methodsOf(await this.#interfaces(objectPath, owners)).map(({ interfaceName, method }) => ({ interfaceName, method }));
+  }
+
+  /**
+   * The version of the BMC firmware running now: the software manager's
+   * `functional` association names the running images; the one of purpose
+   * BMC is it. Undefined when the software manager does not say.
+   */
+  async runningFirmwareVersion(): Promise<string | undefined> {
+    let endpoints: Json;
+    try {
+      endpoints = await this.getProperty(`${SOFTWARE_ROOT}/functional`, 'endpoints');
+    } catch {
+      return undefined;
+    }
+    if (!Array.isArray(endpoints)) return undefined;
+    for (const endpoint of endpoints) {
+      if (typeof endpoint !== 'string') continue;
+      const image = await this.getObject(endpoint).catch(() => undefined);
+      if (typeof image?.Version === 'string' && image.Purpose === `${VERSION_INTERFACE}.VersionPurpose.BMC`) return image.Version;
+    }
+    return undefined;
   }
 
   /**

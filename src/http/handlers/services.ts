@@ -19,6 +19,8 @@ export interface RouteServices {
   readonly bmc: Bmc;
   /** Writes as jobs, their locks and completion rules. */
   readonly jobs: Jobs;
+  /** What GET /version says is switched on. */
+  readonly features: readonly string[];
   readonly enumerates: EnumerateAnswers;
   readonly uploader: ImageUploader;
   readonly guard: AuthGuard;

@@ -10,8 +10,7 @@
  */
 import Koa from 'koa';
 import type { Auth } from './auth/setup.js';
-import type { CompletionRule } from './bmc/jobs/completion-rules.js';
-import { Jobs } from './bmc/jobs/jobs.js';
+import type { Jobs } from './bmc/jobs/jobs.js';
 import type { Bmc } from './bmc/objects.js';
 import type { Config } from './config.js';
 import { auditMiddleware } from './http/audit-middleware.js';
@@ -35,12 +34,12 @@ export interface AppDeps {
   readonly routes: RouteTable;
   /** Required: there is no unauthenticated configuration. */
   readonly auth: Auth;
-  /** What ends a job (--completion-rules-file or the built-in rules). */
-  readonly completionRules: readonly CompletionRule[];
+  /** Writes as jobs (shared with /subscribe, which sends their changes). */
+  readonly jobs: Jobs;
 }
 
 export function createApp(deps: AppDeps): Koa<GatewayState> {
-  const { config, bmc, log, routes, auth, completionRules } = deps;
+  const { config, bmc, log, routes, auth, jobs } = deps;
   const app = new Koa<GatewayState>();
   // Koa would print stacks of errors that escape; ours never escape, but be sure.
   app.silent = true;
@@ -55,7 +54,7 @@ export function createApp(deps: AppDeps): Koa<GatewayState> {
   app.use(guardMiddleware(auth.guard, routes));
   app.use(dispatch(routes, {
     bmc,
-    jobs: new Jobs(bmc, completionRules, { maxJobs: config.maxJobs, retentionMs: config.jobRetentionMs, callTimeoutMs: config.jobTimeoutMs }),
+    jobs,
     features: features(config),
     guard: auth.guard,
     passwords: auth.passwords,

@@ -14,6 +14,7 @@ import { DEFAULT_COMPLETION_RULES } from '../../src/bmc/jobs/completion-rules.js
 import { type Harness, startHarness } from '../helpers/harness.js';
 import type { HttpClient, Response } from '../helpers/http-client.js';
 import { TEST_USERS } from '../helpers/users.js';
+import { connectSubscriber } from '../helpers/ws-client.js';
 
 const HOST = '/xyz/openbmc_project/state/host0';
 const BMC = '/xyz/openbmc_project/state/bmc0';
@@ -93,7 +94,7 @@ test.serial('host power on as a job: 202, then complete when the host is Running
   t.is(job.percent, 100);
   t.is(job.msg, null);
   t.is(job.owner, 'root');
-  t.deepEqual(job.request, { members: ['xyz.openbmc_project.State.Host.RequestedHostTransition'], path: TRANSITION, verb: 'PUT' });
+  t.deepEqual(job.request, { members: ['xyz.openbmc_project.State.Host.RequestedHostTransition'], objectPath: HOST, path: TRANSITION, verb: 'PUT' });
   t.true(Date.parse(job.started as string) <= Date.parse(job.ended as string));
 });
 
@@ -241,4 +242,36 @@ test.serial('ETag on objects and attributes; If-None-Match answers 304; If-Match
   t.not((await h.client.get(path, { headers: { 'If-None-Match': tag } })).status, 304);
   const any = await h.client.request('PUT', `${path}/attr/Asserted`, { body: { data: false }, headers: { 'If-Match': '*' } });
   t.is(any.status, 200);
+});
+
+test.serial('/subscribe with events ["JobChanged"]: a job\'s changes are pushed to its owner and administrators, nobody else', async (t) => {
+  const auth = (user: { user: string; password: string }) => ({ Authorization: `Basic ${Buffer.from(`${user.user}:${user.password}`).toString('base64')}` });
+  const open = (user: { user: string; password: string }) => connectSubscriber(h.gateway.url, h.gateway.certificate, { headers: auth(user) });
+  const [admin, owner, other] = await Promise.all([open(TEST_USERS.root), open(TEST_USERS.operator), open(TEST_USERS.readonly)]);
+  try {
+    await admin.setFilter({ events: ['JobChanged'] });
+    await owner.setFilter({ events: ['JobChanged'], paths: [HOST] });
+    await other.setFilter({ events: ['JobChanged'] });
+    const uri = accepted(t, await h.clientAs(TEST_USERS.operator).request('PUT', TRANSITION, { body: HOST_T('On'), headers: ASYNC }));
+    for (const subscriber of [admin, owner]) {
+      const last = await subscriber.until((m) => m.event === 'JobChanged' && m.job.uri === uri && m.job.state === 'complete');
+      t.is(last.path, HOST);
+      t.is(last.job.percent, 100);
+      t.false('result' in last.job);
+      const states = subscriber.messages.filter((m) => m.job?.uri === uri).map((m) => m.job.state);
+      t.deepEqual([...new Set(states)], ['queued', 'running', 'complete']);
+      // Only job events: no PropertiesChanged of the host's transition.
+      t.true(subscriber.messages.every((m) => m.event === 'JobChanged'));
+    }
+    await other.sync();
+    t.deepEqual(other.messages, []);
+    // A filter on another path does not see the host's jobs.
+    await owner.setFilter({ events: ['JobChanged'], paths: ['/xyz/openbmc_project/state/chassis0'] });
+    const before = owner.messages.length;
+    await finished(h.client, accepted(t, await h.clientAs(TEST_USERS.operator).request('PUT', TRANSITION, { body: HOST_T('Off'), headers: ASYNC })));
+    await owner.sync();
+    t.is(owner.messages.length, before);
+  } finally {
+    await Promise.all([admin.close(), owner.close(), other.close()]);
+  }
 });

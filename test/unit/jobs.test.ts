@@ -78,7 +78,7 @@ for (const [json, error] of badRules) {
   });
 }
 
-const request = { verb: 'PUT', path: '/x', members: ['i.m'] };
+const request = { verb: 'PUT', path: '/x', objectPath: '/x', members: ['i.m'] };
 const admin = { user: 'root', role: 'priv-admin' };
 const alice = { user: 'alice', role: 'priv-operator' };
 const bob = { user: 'bob', role: 'priv-user' };

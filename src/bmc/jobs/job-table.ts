@@ -18,10 +18,11 @@ export interface JobCaller {
   readonly role: string;
 }
 
-/** What was asked: the verb, the request path and the members it touches. */
+/** What was asked: the verb, the request path, the D-Bus object and the members it touches. */
 export interface JobRequest {
   readonly verb: string;
   readonly path: string;
+  readonly objectPath: string;
   readonly members: readonly string[];
 }
 
@@ -190,6 +191,12 @@ export function mayAccess(job: Job, caller: JobCaller): boolean {
 /** A job as GET /jobs lists it. */
 export function jobSummary(job: Job): Json {
   return { created: iso(job.created), id: job.id, owner: job.owner, request: { ...job.request, members: [...job.request.members] }, state: job.state, uri: job.uri };
+}
+
+/** A job's change as /subscribe sends it (`events: ["JobChanged"]`): its detail without the result. */
+export function jobEvent(job: Job): Json {
+  const { result: _result, ...rest } = jobDetail(job) as Record<string, Json>;
+  return rest;
 }
 
 /** A job as GET /jobs/<id> shows it. */

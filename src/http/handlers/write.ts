@@ -55,7 +55,7 @@ async function write(ctx: GatewayContext, route: Route, { bmc, jobs }: RouteServ
     const principal = ctx.state.principal;
     if (!principal) throw errors.internal(new Error('a job without a principal'));
     const members = prepared.targets.map((target) => `${target.interfaceName}.${target.member}`);
-    const job = jobs.submit(prepared, principal, { verb: ctx.method, path: route.path, members }, waitMs);
+    const job = jobs.submit(prepared, principal, { verb: ctx.method, path: route.path, objectPath: prepared.objectPath, members }, waitMs);
     ctx.set('Preference-Applied', ['respond-async', ...applied].join(', '));
     sendAccepted(ctx, job.uri, { id: job.id, state: job.state, uri: job.uri });
     return;

@@ -6,11 +6,13 @@
  * table (503), and ETags (304, 412). Serial: the tests share the host.
  * Waits poll the job with a bound.
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
+import { create as createTar } from 'tar';
 import { DEFAULT_COMPLETION_RULES } from '../../src/bmc/jobs/completion-rules.js';
+import { matchRulesAtDaemon } from '../helpers/bus-monitor.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
 import type { HttpClient, Response } from '../helpers/http-client.js';
 import { TEST_USERS } from '../helpers/users.js';
@@ -26,6 +28,8 @@ const GROUPS = '/xyz/openbmc_project/led/groups';
 
 let h: Harness;
 let slow: Harness;
+/** The gateway's match rules at the bus daemon before any job. */
+let rulesBefore: number;
 
 test.before(async () => {
   // A boot that ends Quiesced; LED groups whose rule never sees its end (time limit 0.5 s); two jobs at most.
@@ -38,6 +42,7 @@ test.before(async () => {
     startHarness(),
     startHarness({ sim: { hostBootQuiesces: true }, flags: ['--completion-rules-file', rulesFile, '--max-jobs', '2'] }),
   ]);
+  rulesBefore = await matchRulesAtDaemon(h.gateway.bus);
 });
 
 test.after.always(async () => {
@@ -274,4 +279,70 @@ test.serial('/subscribe with events ["JobChanged"]: a job\'s changes are pushed 
   } finally {
     await Promise.all([admin.close(), owner.close(), other.close()]);
   }
+});
+
+/** A BMC image: a tar with MANIFEST and, unless `empty`, a file to flash. */
+async function image(version: string, empty = false): Promise<Buffer> {
+  const staging = await mkdtemp(join(tmpdir(), 'jobs-image-'));
+  try {
+    await writeFile(join(staging, 'MANIFEST'), `purpose=xyz.openbmc_project.Software.Version.VersionPurpose.BMC\nversion=${version}\n`);
+    await writeFile(join(staging, 'image-rofs'), Buffer.alloc(1024, 0x5a));
+    await createTar({ file: join(staging, 'image.tar'), cwd: staging, portable: true }, empty ? ['MANIFEST'] : ['MANIFEST', 'image-rofs']);
+    return await readFile(join(staging, 'image.tar'));
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+async function activate(version: string, empty: boolean): Promise<{ uri: string; events: Array<{ state: string; percent: number | null; eta: number | null }> }> {
+  const upload = await h.client.request('POST', '/upload/image', { body: await image(version, empty), headers: { 'content-type': 'application/octet-stream' } });
+  if (upload.status !== 200) throw new Error(upload.text);
+  const id = (upload.json as { data: string }).data;
+  const subscriber = await connectSubscriber(h.gateway.url, h.gateway.certificate,
+    { headers: { Authorization: `Basic ${Buffer.from('root:0penBmc').toString('base64')}` } });
+  try {
+    await subscriber.setFilter({ events: ['JobChanged'], paths: [`/xyz/openbmc_project/software/${id}`] });
+    const res = await h.client.request('PUT', `/xyz/openbmc_project/software/${id}/attr/RequestedActivation`,
+      { body: { data: 'xyz.openbmc_project.Software.Activation.RequestedActivations.Active' }, headers: ASYNC });
+    if (res.status !== 202) throw new Error(res.text);
+    const uri = (res.json as { data: { uri: string } }).data.uri;
+    await subscriber.until((m) => m.job?.uri === uri && ['complete', 'error'].includes(m.job.state));
+    return { uri, events: subscriber.messages.filter((m) => m.job?.uri === uri).map((m) => m.job) };
+  } finally {
+    await subscriber.close();
+  }
+}
+
+test.serial('firmware activation: percent from ActivationProgress, eta from its rate, complete when Active', async (t) => {
+  const { uri, events } = await activate(`2.99.0-jobs-${process.pid}`, false);
+  const percents = events.map((e) => e.percent).filter((p): p is number => p !== null);
+  t.deepEqual([...new Set(percents)], [10, 30, 50, 70, 90, 100]);
+  t.true(events.some((e) => e.state === 'running' && e.percent === 50 && typeof e.eta === 'number' && e.eta >= 0));
+  t.true(events.filter((e) => e.percent === null).every((e) => e.eta === null));
+  const job = await finished(h.client, uri);
+  t.is(job.state, 'complete');
+  t.is(job.rule, 'firmware-activation');
+});
+
+test.serial('firmware activation that ends Failed ends the job as an error', async (t) => {
+  const { uri } = await activate(`2.99.0-jobs-empty-${process.pid}`, true);
+  const job = await finished(h.client, uri);
+  t.is(job.state, 'error');
+  t.is(job.msg, 'Activation became xyz.openbmc_project.Software.Activation.Activations.Failed');
+});
+
+test.serial('a chassis power cycle completes once the power went Off and came back On', async (t) => {
+  const CHASSIS = '/xyz/openbmc_project/state/chassis0';
+  const uri = accepted(t, await h.client.request('PUT', `${CHASSIS}/attr/RequestedPowerTransition`,
+    { body: { data: 'xyz.openbmc_project.State.Chassis.Transition.PowerCycle' }, headers: ASYNC }));
+  const job = await finished(h.client, uri);
+  t.is(job.state, 'complete');
+  t.is(job.rule, 'chassis-power-cycle');
+  t.is(((await h.client.get(`${CHASSIS}/attr/CurrentPowerState`)).json as { data: string }).data, 'xyz.openbmc_project.State.Chassis.PowerState.On');
+});
+
+test.serial('no match rule outlives its job: the gateway\'s rules at the bus daemon are back where they were', async (t) => {
+  const jobs = (await h.client.get('/jobs')).json as { data: Array<{ state: string }> };
+  t.true(jobs.data.length > 5 && jobs.data.every((job) => ['complete', 'error', 'cancelled'].includes(job.state)));
+  t.is(await matchRulesAtDaemon(h.gateway.bus), rulesBefore);
 });

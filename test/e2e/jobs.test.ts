@@ -13,6 +13,7 @@ import test from 'ava';
 import { create as createTar } from 'tar';
 import { DEFAULT_COMPLETION_RULES } from '../../src/bmc/jobs/completion-rules.js';
 import { matchRulesAtDaemon } from '../helpers/bus-monitor.js';
+import { pollUntil } from '../helpers/proc.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
 import type { HttpClient, Response } from '../helpers/http-client.js';
 import { TEST_USERS } from '../helpers/users.js';
@@ -25,6 +26,8 @@ const HOST_T = (s: string) => ({ data: `xyz.openbmc_project.State.Host.Transitio
 const HOST_STATE = (s: string) => `xyz.openbmc_project.State.Host.HostState.${s}`;
 const ASYNC = { Prefer: 'respond-async' };
 const GROUPS = '/xyz/openbmc_project/led/groups';
+/** One step of the simulated BMC's host: a boot is six. */
+const TRANSITION_MS = 150;
 
 let h: Harness;
 let slow: Harness;
@@ -32,14 +35,15 @@ let slow: Harness;
 let rulesBefore: number;
 
 test.before(async () => {
-  // A boot that ends Quiesced; LED groups whose rule never sees its end (time limit 0.5 s); two jobs at most.
+  // A boot that ends Quiesced; LED groups whose rule never sees its end (time limit 2 s); two jobs at most.
   const rulesFile = join(tmpdir(), `rules-${process.pid}.json`);
   await writeFile(rulesFile, JSON.stringify([...DEFAULT_COMPLETION_RULES, {
     name: 'never', interface: 'xyz.openbmc_project.Led.Group', property: 'Asserted',
-    watch: { interface: 'xyz.openbmc_project.Led.Group', property: 'Asserted' }, done: ['never'], timeoutSeconds: 0.5,
+    watch: { interface: 'xyz.openbmc_project.Led.Group', property: 'Asserted' }, done: ['never'], timeoutSeconds: 2,
   }]));
   [h, slow] = await Promise.all([
-    startHarness(),
+    // Transitions slow enough that a job is still running when the next request comes, also on a loaded machine.
+    startHarness({ sim: { transitionMs: TRANSITION_MS } }),
     startHarness({ sim: { hostBootQuiesces: true }, flags: ['--completion-rules-file', rulesFile, '--max-jobs', '2'] }),
   ]);
   rulesBefore = await matchRulesAtDaemon(h.gateway.bus);
@@ -113,17 +117,19 @@ test.serial('a reboot completes only after the host went through Off and is Runn
   t.true(list.data.some((j) => j.uri === uri));
 });
 
-test.serial('locks: of two racing power-offs one gets the job, one a 409 naming it; reads never wait; Prefer: wait waits', async (t) => {
+test.serial('locks: of two racing power-ons one gets the job, one a 409 naming it; the chassis is held too; reads never wait; Prefer: wait waits', async (t) => {
+  await finished(h.client, accepted(t, await h.client.request('PUT', TRANSITION, { body: HOST_T('Off'), headers: ASYNC })));
   const [a, b] = await Promise.all([
-    h.client.request('PUT', TRANSITION, { body: HOST_T('Off'), headers: ASYNC }),
-    h.client.request('PUT', TRANSITION, { body: HOST_T('Off'), headers: ASYNC }),
+    h.client.request('PUT', TRANSITION, { body: HOST_T('On'), headers: ASYNC }),
+    h.client.request('PUT', TRANSITION, { body: HOST_T('On'), headers: ASYNC }),
   ]);
   const [won, lost] = a.status === 202 ? [a, b] : [b, a];
   const uri = accepted(t, won);
   t.is(lost.status, 409, lost.text);
   t.regex((lost.json as { data: { description: string } }).data.description, new RegExp(`job ${uri}`));
   t.is((lost.json as { message: string }).message, '409 Conflict');
-  // The chassis is held too.
+  t.is(lost.headers['content-location'], uri);
+  // The boot takes six steps of the simulated BMC (TRANSITION_MS each): the job still runs.
   const chassis = await h.client.request('PUT', '/xyz/openbmc_project/state/chassis0/attr/RequestedPowerTransition',
     { body: { data: 'xyz.openbmc_project.State.Chassis.Transition.Off' } });
   t.is(chassis.status, 409);
@@ -131,7 +137,9 @@ test.serial('locks: of two racing power-offs one gets the job, one a 409 naming 
   const waited = await h.client.request('PUT', TRANSITION, { body: HOST_T('Off'), headers: { Prefer: 'wait=30' } });
   t.is(waited.status, 200, waited.text);
   t.is(waited.headers['preference-applied'], 'wait=30');
-  t.is((await finished(h.client, uri)).state, 'complete');
+  // The wait ended with the job: the power-on was complete before the power-off was written.
+  t.is(((await h.client.get(uri)).json as { data: { state: string } }).data.state, 'complete');
+  await pollUntil(() => hostState(h.client), (state) => state === HOST_STATE('Off'), 10_000);
   t.is(await hostState(h.client), HOST_STATE('Off'));
 });
 
@@ -175,6 +183,13 @@ test.serial('jobs are owned: the owner and administrators see them, others get 4
   // Bad input is answered at once too (400), not as a failed job.
   t.is((await h.client.request('PUT', TRANSITION, { body: { data: [7] }, headers: ASYNC })).status, 400);
   t.is(await hostState(h.client), HOST_STATE('Off'));
+});
+
+test.serial('accounts and secrets never become jobs: respond-async is not applied, the answer is synchronous', async (t) => {
+  const res = await h.client.request('PUT', '/xyz/openbmc_project/user/operator/attr/UserEnabled', { body: { data: true }, headers: ASYNC });
+  t.is(res.status, 200, res.text);
+  t.is(res.headers['preference-applied'], undefined);
+  t.is(res.headers.location, undefined);
 });
 
 test.serial('dump creation: the job follows the returned entry until Completed; its result is the entry path', async (t) => {
@@ -222,7 +237,7 @@ test.serial('a rule\'s time limit ends the job as an error; a table of unfinishe
   t.truthy(full.headers['retry-after']);
   const job = await finished(slow.client, uriA);
   t.is(job.state, 'error');
-  t.regex(job.msg as string, /^time limit of 0.5 s passed before Asserted became never/);
+  t.regex(job.msg as string, /^time limit of 2 s passed before Asserted became never/);
   // Finished jobs make room.
   accepted(t, await slow.client.request('PUT', `${GROUPS}/power_on/attr/Asserted`, { body: { data: false }, headers: ASYNC }));
 });

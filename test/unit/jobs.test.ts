@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import test from 'ava';
+import { touchesSecrets } from '../../src/auth/audit.js';
 import { DEFAULT_COMPLETION_RULES, findRule, heldObjects, parseCompletionRules } from '../../src/bmc/jobs/completion-rules.js';
 import { JobTable, jobDetail } from '../../src/bmc/jobs/job-table.js';
 import { GatewayError } from '../../src/errors.js';
@@ -149,3 +150,18 @@ test('job table: eta from the progress rate, null before any progress; 100 and 0
   t.is(detail.state, 'complete');
   t.is(detail.ended, new Date(10_000).toISOString());
 });
+
+const secretCases: Array<[string, Parameters<typeof touchesSecrets>[0], boolean]> = [
+  ['a host transition', [{ interfaceName: HOST, member: 'RequestedHostTransition', value: 'x' }], false],
+  ['a dump', [{ interfaceName: 'xyz.openbmc_project.Dump.Create', member: 'CreateDump', args: [{ name: 'additionalData', value: {} }] }], false],
+  ['a user attribute', [{ interfaceName: 'xyz.openbmc_project.User.Attributes', member: 'UserEnabled', value: true }], true],
+  ['a one-time code secret', [{ interfaceName: 'xyz.openbmc_project.User.TOTPAuthenticator', member: 'CreateSecretKey', args: [] }], true],
+  ['a password property', [{ interfaceName: 'xyz.openbmc_project.Test', member: 'AdminPassword', value: 'x' }], true],
+  ['a token argument', [{ interfaceName: 'xyz.openbmc_project.Test', member: 'Store', args: [{ name: 'token', value: 'x' }] }], true],
+  ['one secret among others', [{ interfaceName: HOST, member: 'RequestedHostTransition', value: 'x' }, { interfaceName: 'a.b', member: 'Secret', value: 1 }], true],
+];
+for (const [name, written, secret] of secretCases) {
+  test(`touchesSecrets: ${name} → ${secret}`, (t) => {
+    t.is(touchesSecrets(written), secret);
+  });
+}

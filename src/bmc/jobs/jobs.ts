@@ -79,10 +79,11 @@ export class Jobs {
     if (holder && waitMs <= 0) throw conflict(holder);
     const job = this.table.add(caller.user, request, rule?.name, holds);
     if (holder) {
-      void this.#whenFree(job, Date.now() + waitMs).then((free) => {
-        if (free) void this.#run(job, prepared, rule);
+      void this.#whenFree(job, Date.now() + waitMs).then((started) => {
+        if (started) void this.#run(job, prepared, rule);
       });
     } else {
+      this.table.start(job);
       void this.#run(job, prepared, rule);
     }
     return job;
@@ -100,12 +101,19 @@ export class Jobs {
     return 'forgotten';
   }
 
-  /** Waits for the job's objects; false when it was cancelled meanwhile or the wait ran out (then it ends as the 409). */
+  /**
+   * Waits for the job's objects and starts it (taking its locks in the same
+   * turn as the check, so two queued jobs cannot both take them); false when
+   * it was cancelled meanwhile or the wait ran out (then it ends as the 409).
+   */
   async #whenFree(job: Job, deadline: number): Promise<boolean> {
     for (;;) {
       if (isFinished(job)) return false;
       const holder = this.table.holder(job.holds);
-      if (!holder) return true;
+      if (!holder) {
+        this.table.start(job);
+        return true;
+      }
       if (Date.now() >= deadline) {
         const refusal = conflict(holder);
         this.table.finish(job, 'error', { msg: refusal.description, result: refusal.toEnvelope() });
@@ -115,8 +123,8 @@ export class Jobs {
     }
   }
 
+  /** Runs a started job to its end. */
   async #run(job: Job, prepared: PreparedWrite, rule: CompletionRule | undefined): Promise<void> {
-    this.table.start(job);
     try {
       const outcome = await this.#follow(job, prepared, rule);
       this.table.finish(job, outcome.msg === undefined ? 'complete' : 'error', outcome);
@@ -157,12 +165,12 @@ export class Jobs {
         judge(change.changed[watch.property]!);
       }
     };
+    // A dump entry lies below the manager it is created by; a written object's changes are its own.
+    const subscription = await this.#bmc.watchProperties(prepared.objectPath, onChange);
     const limitMs = (rule.timeoutSeconds ?? this.#options.callTimeoutMs / 1000) * 1000;
     const timer = setTimeout(() => end?.({ msg: `time limit of ${limitMs / 1000} s passed before ${watch.property} became ${rule.done!.join(' or ')}` }), limitMs);
     // A job never keeps the daemon from stopping.
     timer.unref();
-    // A dump entry lies below the manager it is created by; a written object's changes are its own.
-    const subscription = await this.#bmc.watchProperties(prepared.objectPath, onChange);
     try {
       const data = await prepared.send(this.#options.callTimeoutMs);
       const result = okEnvelope(data);

@@ -7,6 +7,7 @@
  * job that holds the object (`Prefer: wait=N`), or as a job of its own
  * (`Prefer: respond-async`: 202 and Location).
  */
+import { touchesSecrets } from '../../auth/audit.js';
 import type { WriteRequest } from '../../bmc/objects.js';
 import type { WriteAccess } from '../../bmc/writes.js';
 import { errors } from '../../errors.js';
@@ -51,7 +52,8 @@ async function write(ctx: GatewayContext, route: Route, { bmc, jobs }: RouteServ
   const prefer = parsePrefer(ctx.get('Prefer'));
   const waitMs = (prefer.waitSeconds ?? 0) * 1000;
   const applied = prefer.waitSeconds === undefined ? [] : [`wait=${prefer.waitSeconds}`];
-  if (prefer.respondAsync && request.kind !== 'delete') {
+  // Accounts and secrets never become jobs (auth/audit.ts): the answer goes to the caller alone.
+  if (prefer.respondAsync && request.kind !== 'delete' && !touchesSecrets(prepared.targets)) {
     const principal = ctx.state.principal;
     if (!principal) throw errors.internal(new Error('a job without a principal'));
     const members = prepared.targets.map((target) => `${target.interfaceName}.${target.member}`);

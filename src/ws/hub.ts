@@ -12,13 +12,13 @@
  * every matching subscriber, in the order the bus delivered the signals. A
  * signal whose body does not fit its signature is no event (summarise).
  */
+import { type Job, type JobCaller, jobEvent, mayAccess } from '../bmc/jobs/job-table.js';
 import type { BusConnection, SignalMessage } from '../dbus/bus.js';
 import { matchRule } from '../dbus/match-rules.js';
 import { writeJson } from '../http/json-text.js';
 import { OBJECT_MANAGER_INTERFACE, PROPERTIES_INTERFACE } from '../dbus/names.js';
 import { summarise, toEvent } from './events.js';
 import { type EventSummary, type Filter, matches } from './filter.js';
-import { type Job, type JobCaller, jobEvent, mayAccess } from '../bmc/jobs/job-table.js';
 
 export const SUBSCRIPTION_RULES: readonly string[] = [
   matchRule({ type: 'signal', interface: PROPERTIES_INTERFACE, member: 'PropertiesChanged' }),

@@ -51,11 +51,6 @@ export class Jobs {
     return findRule(this.#rules, targets);
   }
 
-  /** Whether some rule follows calls of this method. */
-  tracksMethod(interfaceName: string, member: string): boolean {
-    return this.#rules.some((rule) => rule.interface === interfaceName && rule.method === member);
-  }
-
   /** A synchronous write: waits up to `waitMs` for the jobs holding its objects, else 409; then sends it. */
   async run(prepared: PreparedWrite, waitMs: number): Promise<Json> {
     const holds = heldObjects(findRule(this.#rules, prepared.targets), prepared.objectPath);

@@ -164,6 +164,19 @@ test.serial('a queued job can be cancelled; a running one cannot; a finished one
   t.is((await h.client.get('/jobs/nonesuch')).status, 404);
 });
 
+test.serial('queued jobs on one object run one after another, never together', async (t) => {
+  const first = accepted(t, await h.client.request('PUT', TRANSITION, { body: HOST_T('Off'), headers: ASYNC }));
+  const queued = await Promise.all(['On', 'Off'].map(async (to) => {
+    const res = await h.client.request('PUT', TRANSITION, { body: HOST_T(to), headers: { Prefer: 'respond-async, wait=60' } });
+    t.is(res.status, 202, res.text);
+    return (res.json as { data: { uri: string } }).data.uri;
+  }));
+  const jobs = await Promise.all([first, ...queued].map((uri) => finished(h.client, uri)));
+  t.true(jobs.every((job) => job.state === 'complete'), JSON.stringify(jobs.map((job) => job.state)));
+  const spans = jobs.map((job) => [Date.parse(job.started as string), Date.parse(job.ended as string)] as const).sort((a, b) => a[0] - b[0]);
+  for (let i = 1; i < spans.length; i++) t.true(spans[i]![0] >= spans[i - 1]![1], `job ${i} started before job ${i - 1} ended`);
+});
+
 test.serial('jobs are owned: the owner and administrators see them, others get 404; authorisation at submission', async (t) => {
   const operator = h.clientAs(TEST_USERS.operator);
   const readonly = h.clientAs(TEST_USERS.readonly);

@@ -10,6 +10,7 @@
  */
 import Koa from 'koa';
 import type { Auth } from './auth/setup.js';
+import type { Jobs } from './bmc/jobs/jobs.js';
 import type { Bmc } from './bmc/objects.js';
 import type { Config } from './config.js';
 import { auditMiddleware } from './http/audit-middleware.js';
@@ -33,10 +34,12 @@ export interface AppDeps {
   readonly routes: RouteTable;
   /** Required: there is no unauthenticated configuration. */
   readonly auth: Auth;
+  /** Writes as jobs (shared with /subscribe, which sends their changes). */
+  readonly jobs: Jobs;
 }
 
 export function createApp(deps: AppDeps): Koa<GatewayState> {
-  const { config, bmc, log, routes, auth } = deps;
+  const { config, bmc, log, routes, auth, jobs } = deps;
   const app = new Koa<GatewayState>();
   // Koa would print stacks of errors that escape; ours never escape, but be sure.
   app.silent = true;
@@ -51,6 +54,9 @@ export function createApp(deps: AppDeps): Koa<GatewayState> {
   app.use(guardMiddleware(auth.guard, routes));
   app.use(dispatch(routes, {
     bmc,
+    jobs,
+    features: features(config),
+    resources: routes.resources,
     guard: auth.guard,
     passwords: auth.passwords,
     enumerates: new EnumerateAnswers(bmc, new MemoryBudget(config.enumerateMemoryBytes), { stallTimeoutMs: config.bodyTimeoutMs }),
@@ -64,4 +70,16 @@ export function createApp(deps: AppDeps): Koa<GatewayState> {
     body: { maxBytes: JSON_BODY_LIMIT, timeoutMs: config.bodyTimeoutMs },
   }));
   return app;
+}
+
+/** The optional behaviour switched on, for GET /version (sorted). */
+function features(config: Config): string[] {
+  const on: Array<[string, boolean]> = [
+    ['cors', config.corsOrigins.length > 0],
+    ['etag', true],
+    ['jobs', true],
+    ['request-log', config.requestLog],
+    ['tls', config.tls],
+  ];
+  return on.filter(([, enabled]) => enabled).map(([name]) => name);
 }

@@ -4,7 +4,7 @@
  * cleanly on SIGTERM/SIGINT. Losing the bus is fatal on purpose: the exit
  * status tells systemd to restart the daemon with a fresh connection.
  */
-import { readFileSync } from 'node:fs';
+import { packageVersion } from './version.js';
 import { ConfigError, USAGE, helpText, loadConfig } from './config.js';
 import { createLogger } from './log.js';
 import { startGateway } from './server.js';
@@ -70,12 +70,6 @@ async function main(): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
-}
-
-/** The version in package.json, which sits two levels above build/src/main.js wherever the package is installed. */
-function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-  return String(manifest.version);
 }
 
 main().then(

@@ -7,6 +7,8 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
+import { loadCompletionRules } from './bmc/jobs/completion-rules.js';
+import { Jobs } from './bmc/jobs/jobs.js';
 import { type Auth, createAuth } from './auth/setup.js';
 import { Bmc } from './bmc/objects.js';
 import type { Config } from './config.js';
@@ -44,6 +46,7 @@ export interface StartOptions {
 }
 
 export async function startGateway(config: Config, log: Logger, options: StartOptions = {}): Promise<Gateway> {
+  const completionRules = await loadCompletionRules(config.completionRulesFile);
   const bus = await BusConnection.connect({ address: config.busAddress, callTimeoutMs: config.callTimeoutMs });
   const bmc = new Bmc(bus, { maxConcurrentCalls: config.maxConcurrentCalls });
   await bmc.start();
@@ -57,7 +60,8 @@ export async function startGateway(config: Config, log: Logger, options: StartOp
     throw err;
   }
   const routes = new RouteTable();
-  const app = createApp({ config, bmc, log, routes, auth });
+  const jobs = new Jobs(bmc, completionRules, { maxJobs: config.maxJobs, retentionMs: config.jobRetentionMs, callTimeoutMs: config.jobTimeoutMs });
+  const app = createApp({ config, bmc, log, routes, auth, jobs });
   let server: Server;
   let certificate: string | undefined;
   if (config.tls) {
@@ -94,6 +98,7 @@ export async function startGateway(config: Config, log: Logger, options: StartOp
     guard: auth.guard,
     log,
     audit: auth.audit,
+    jobs: jobs.table,
     options: {
       pingIntervalMs: config.wsPingIntervalMs,
       maxConnections: config.wsMaxConnections,

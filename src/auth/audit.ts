@@ -29,6 +29,16 @@ const SECRET_NAME = /pass(word|wd|phrase)?|secret|token|credential|private.?key|
 const USER_MANAGEMENT = /^xyz\.openbmc_project\.User\./;
 export const REDACTED = '<redacted>';
 
+/**
+ * Whether a write or call touches accounts or secrets (what the audit line
+ * redacts): such requests never run as jobs, whose results an administrator
+ * can read (a CreateSecretKey's answer is the user's secret).
+ */
+export function touchesSecrets(written: readonly WrittenValue[]): boolean {
+  return written.some((entry) => USER_MANAGEMENT.test(entry.interfaceName) || SECRET_NAME.test(entry.member)
+    || ('args' in entry && entry.args.some(({ name }) => SECRET_NAME.test(name))));
+}
+
 /** `{"Interface.Member": value}` or `{"Interface.Method": {"arg": value, ...}}`, secrets redacted. */
 export function writtenValues(written: readonly WrittenValue[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};

@@ -89,6 +89,8 @@ export const DEFAULT_RULES: readonly PolicyRule[] = [
     methods: READ, path: '/download/**', roles: ['priv-admin'] },
   { comment: 'Writes, method calls, deletes and uploads: administrators.',
     methods: ['PUT', 'PATCH', 'POST', 'DELETE'], path: '/**', roles: ['priv-admin'] },
+  { comment: 'Every role but priv-noaccess: cancelling and forgetting jobs (the gateway lets only their owner or an administrator do so).',
+    methods: ['DELETE'], path: '/jobs/*', roles: ['priv-admin', 'priv-operator', 'priv-user'] },
   { comment: 'Operators: host power on, off and reboot.',
     methods: PROPERTY_WRITE, path: '/xyz/openbmc_project/state/host*',
     interface: 'xyz.openbmc_project.State.Host', member: 'RequestedHostTransition', roles: ['priv-operator'] },

@@ -12,15 +12,17 @@ import { DBUS_ERRORS } from '../dbus/names.js';
 import { errors } from '../errors.js';
 import { type EnumerateDeps, type EnumeratePlan, fetchEnumerate, planEnumerate } from './enumerate.js';
 import type { EnumeratedObjects } from './enumerated-objects.js';
-import { type VersionWatch, watchForNewVersion } from './image-version.js';
+import { SOFTWARE_ROOT, VERSION_INTERFACE, type VersionWatch, watchForNewVersion } from './image-version.js';
 import { IntrospectionCache } from './introspection-cache.js';
 import type { IntrospectedInterface, IntrospectedNode } from './introspection.js';
 import { Limiter } from './limit.js';
 import { Mapper, type ServiceMap } from './mapper.js';
-import { type OwnedInterface, findName, introspectOwners, ownedInterfaces } from './members.js';
+import { type OwnedInterface, findName, introspectOwners, methodsOf, ownedInterfaces } from './members.js';
+import type { IntrospectedMember } from './introspection.js';
 import { OwnersCache } from './owners-cache.js';
 import { NO_PROPERTIES, type PropertyMap, PropertyReader } from './properties.js';
-import { type WriteAccess, Writes } from './writes.js';
+import { type PropertyChange, type PropertyWatch, watchProperties } from './property-watch.js';
+import { type PreparedWrite, type WriteAccess, Writes } from './writes.js';
 
 /** What a read gets when the owners it was given are out of date. */
 const STALE_OWNER_ERRORS: ReadonlySet<string> = new Set([
@@ -37,6 +39,18 @@ interface PropertySource {
   readonly busName: string;
   readonly interfaceName: string;
   readonly name: string;
+}
+
+/** A write or call as the REST routes name it. */
+export type WriteRequest =
+  | { readonly kind: 'attr'; readonly objectPath: string; readonly name: string; readonly value: unknown }
+  | { readonly kind: 'object'; readonly objectPath: string; readonly data: unknown; readonly mode: 'some' | 'all' }
+  | { readonly kind: 'action'; readonly objectPath: string; readonly name: string; readonly args: unknown }
+  | { readonly kind: 'delete'; readonly objectPath: string };
+
+export interface OwnedMethod {
+  readonly interfaceName: string;
+  readonly method: IntrospectedMember;
 }
 
 export interface BmcOptions {
@@ -192,24 +206,56 @@ export class Bmc {
     return schema;
   }
 
-  /** `PUT <path>/attr/<name>`: one property, exact name first, then case-insensitive. */
-  setProperty(objectPath: string, name: string, json: unknown, access: WriteAccess): Promise<null> {
-    return this.#writes.setProperty(objectPath, name, json, access);
+  /**
+   * A write or call checked, converted and authorised (`access.check`), ready
+   * to send: `PUT <path>/attr/<name>` (exact name first, then
+   * case-insensitive), `PATCH <path>` / `PUT <path>` (every writable property
+   * given), `POST <path>/action/<method>`, `DELETE <path>`.
+   */
+  prepareWrite(request: WriteRequest, access: WriteAccess): Promise<PreparedWrite> {
+    switch (request.kind) {
+      case 'attr': return this.#writes.setProperty(request.objectPath, request.name, request.value, access);
+      case 'object': return this.#writes.setProperties(request.objectPath, request.data, request.mode, access);
+      case 'action': return this.#writes.callMethod(request.objectPath, request.name, request.args, access);
+      case 'delete': return this.#writes.deleteObject(request.objectPath, access);
+    }
   }
 
-  /** `PATCH <path>` ('some') and `PUT <path>` ('all': every writable property given). */
-  setProperties(objectPath: string, data: unknown, mode: 'some' | 'all', access: WriteAccess): Promise<null> {
-    return this.#writes.setProperties(objectPath, data, mode, access);
+  /** The methods `POST <path>/action/<name>` can call (the data interfaces' methods, as callMethod finds them). */
+  async methods(objectPath: string): Promise<OwnedMethod[]> {
+    const owners = await this.#mapper.getObject(objectPath);
+    return methodsOf(await this.#interfaces(objectPath, owners)).map(({ interfaceName, method }) => ({ interfaceName, method }));
   }
 
-  /** `POST <path>/action/<method>`. */
-  callMethod(objectPath: string, name: string, args: unknown, access: WriteAccess): Promise<Json> {
-    return this.#writes.callMethod(objectPath, name, args, access);
+  /**
+   * The version of the BMC firmware running now: the software manager's
+   * `functional` association names the running images; the one of purpose
+   * BMC is it. Undefined when the software manager does not say.
+   */
+  async runningFirmwareVersion(): Promise<string | undefined> {
+    let endpoints: Json;
+    try {
+      endpoints = await this.getProperty(`${SOFTWARE_ROOT}/functional`, 'endpoints');
+    } catch {
+      return undefined;
+    }
+    if (!Array.isArray(endpoints)) return undefined;
+    for (const endpoint of endpoints) {
+      if (typeof endpoint !== 'string') continue;
+      const image = await this.getObject(endpoint).catch(() => undefined);
+      if (typeof image?.Version === 'string' && image.Purpose === `${VERSION_INTERFACE}.VersionPurpose.BMC`) return image.Version;
+    }
+    return undefined;
   }
 
-  /** `DELETE <path>`. */
-  deleteObject(objectPath: string, access: WriteAccess): Promise<null> {
-    return this.#writes.deleteObject(objectPath, access);
+  /**
+   * Follows PropertiesChanged of the objects at or below `pathNamespace`
+   * from now on (the match rule is in place when this resolves): subscribe
+   * BEFORE writing, so no change between the write and the first signal is
+   * missed. Always `dispose()`.
+   */
+  watchProperties(pathNamespace: string, listener: (change: PropertyChange) => void): Promise<PropertyWatch> {
+    return watchProperties(this.#bus, pathNamespace, listener);
   }
 
   /**

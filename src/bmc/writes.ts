@@ -45,6 +45,19 @@ export interface WriteAccess {
   readonly record: (written: WrittenValue) => void;
 }
 
+/**
+ * A write checked, converted and authorised, not yet sent: bad values, unknown
+ * names and refusals are found before anything goes out, so a job can be
+ * refused at submission and its lock taken before the first message.
+ */
+export interface PreparedWrite {
+  readonly objectPath: string;
+  /** Every interface and member it will touch, with the client's values. */
+  readonly targets: readonly WrittenValue[];
+  /** Sends it; the reply converted as the REST answer (`null` for writes). */
+  send(timeoutMs?: number): Promise<Json>;
+}
+
 /** What the writes need of the Bmc. */
 export interface WriteDeps {
   readonly bus: BusConnection;
@@ -69,21 +82,20 @@ export class Writes {
   }
 
   /** `PUT <path>/attr/<name>`. */
-  async setProperty(objectPath: string, name: string, json: unknown, access: WriteAccess): Promise<null> {
+  async setProperty(objectPath: string, name: string, json: unknown, access: WriteAccess): Promise<PreparedWrite> {
     const targets = propertiesOf(await this.#interfaces(objectPath));
     const found = findName(targets.map((t) => t.property.name), name);
     const target = targets.find((t) => t.property.name === found);
     if (!target) throw errors.propertyNotCreatable(403, name);
     access.check({ interfaceName: target.interfaceName, member: target.property.name });
-    await this.#applySets(objectPath, [prepare(target, json)], access);
-    return null;
+    return this.#sets(objectPath, [prepare(target, json)], access);
   }
 
   /**
    * `PATCH <path>` (mode 'some') and `PUT <path>` (mode 'all': every writable
    * property must be given). All values are checked first; then written.
    */
-  async setProperties(objectPath: string, data: unknown, mode: 'some' | 'all', access: WriteAccess): Promise<null> {
+  async setProperties(objectPath: string, data: unknown, mode: 'some' | 'all', access: WriteAccess): Promise<PreparedWrite> {
     if (typeof data !== 'object' || data === null || Array.isArray(data)) {
       throw new GatewayError(400, `Expecting 'data' to be an object of property names to values, got ${describe(data)}`);
     }
@@ -106,8 +118,7 @@ export class Writes {
         throw new GatewayError(400, `PUT replaces the whole object: missing writable properties ${list} (use PATCH to set some)`);
       }
     }
-    await this.#applySets(objectPath, sets, access);
-    return null;
+    return this.#sets(objectPath, sets, access);
   }
 
   /**
@@ -116,7 +127,7 @@ export class Writes {
    * case-insensitive. Standard interfaces are left out, so `action/Set`
    * cannot bypass the property rules.
    */
-  async callMethod(objectPath: string, name: string, args: unknown, access: WriteAccess): Promise<Json> {
+  async callMethod(objectPath: string, name: string, args: unknown, access: WriteAccess): Promise<PreparedWrite> {
     if (!Array.isArray(args)) {
       throw new GatewayError(400, `Expecting 'data' to be an array of method arguments, got ${describe(args)}`);
     }
@@ -141,22 +152,35 @@ export class Writes {
         throw labelled(`argument ${index + 1}${arg.name ? ` '${arg.name}'` : ''}`, err);
       }
     });
-    access.record({ interfaceName, member: method.name, args: inArgs.map((arg, index) => ({ name: arg.name ?? '', value: args[index] })) });
-    const reply = await this.#deps.bus.call({ busName, objectPath, interfaceName, member: method.name, signature, body });
-    const out = outArgs.map((arg, index) => toJson(parseSingleType(arg.type), reply[index]));
-    return out.length === 0 ? null : out.length === 1 ? (out[0] ?? null) : out;
+    const written: WrittenValue = { interfaceName, member: method.name, args: inArgs.map((arg, index) => ({ name: arg.name ?? '', value: args[index] })) };
+    return {
+      objectPath,
+      targets: [written],
+      send: async (timeoutMs) => {
+        access.record(written);
+        const reply = await this.#deps.bus.call({ busName, objectPath, interfaceName, member: method.name, signature, body, timeoutMs });
+        const out = outArgs.map((arg, index) => toJson(parseSingleType(arg.type), reply[index]));
+        return out.length === 0 ? null : out.length === 1 ? (out[0] ?? null) : out;
+      },
+    };
   }
 
   /** `DELETE <path>`: Object.Delete on every owner that implements it. */
-  async deleteObject(objectPath: string, access: WriteAccess): Promise<null> {
+  async deleteObject(objectPath: string, access: WriteAccess): Promise<PreparedWrite> {
     const owners = await this.#deps.owners(objectPath);
     const deleters = Object.keys(owners).sort().filter((busName) => owners[busName]?.includes(DELETE_INTERFACE));
     if (deleters.length === 0) throw new GatewayError(403, `The specified resource cannot be removed: '${objectPath}'`);
     access.check({ interfaceName: DELETE_INTERFACE, member: 'Delete' });
-    for (const busName of deleters) {
-      await this.#deps.bus.call({ busName, objectPath, interfaceName: DELETE_INTERFACE, member: 'Delete' });
-    }
-    return null;
+    return {
+      objectPath,
+      targets: [{ interfaceName: DELETE_INTERFACE, member: 'Delete', args: [] }],
+      send: async (timeoutMs) => {
+        for (const busName of deleters) {
+          await this.#deps.bus.call({ busName, objectPath, interfaceName: DELETE_INTERFACE, member: 'Delete', timeoutMs });
+        }
+        return null;
+      },
+    };
   }
 
   /** The data interfaces of an object to write; an unknown object cannot be created (403, as the original). */
@@ -171,19 +195,27 @@ export class Writes {
     return this.#deps.interfaces(objectPath, owners);
   }
 
-  async #applySets(objectPath: string, sets: readonly PreparedSet[], access: WriteAccess): Promise<void> {
-    // Sequential on purpose: the order of the request is the order of the writes.
-    for (const set of sets) {
-      access.record({ interfaceName: set.interfaceName, member: set.property.name, value: set.json });
-      await this.#deps.bus.call({
-        busName: set.busName,
-        objectPath,
-        interfaceName: PROPERTIES_INTERFACE,
-        member: 'Set',
-        signature: 'ssv',
-        body: [set.interfaceName, set.property.name, variant(set.property.type, set.value)],
-      });
-    }
+  #sets(objectPath: string, sets: readonly PreparedSet[], access: WriteAccess): PreparedWrite {
+    return {
+      objectPath,
+      targets: sets.map((set) => ({ interfaceName: set.interfaceName, member: set.property.name, value: set.json })),
+      send: async (timeoutMs) => {
+        // Sequential on purpose: the order of the request is the order of the writes.
+        for (const set of sets) {
+          access.record({ interfaceName: set.interfaceName, member: set.property.name, value: set.json });
+          await this.#deps.bus.call({
+            busName: set.busName,
+            objectPath,
+            interfaceName: PROPERTIES_INTERFACE,
+            member: 'Set',
+            signature: 'ssv',
+            body: [set.interfaceName, set.property.name, variant(set.property.type, set.value)],
+            timeoutMs,
+          });
+        }
+        return null;
+      },
+    };
   }
 }
 

@@ -17,7 +17,7 @@ export const JSON_CONTENT_TYPE = 'application/json';
  * data (ending with `"data": `) and after it. Keys sorted, as everywhere.
  */
 export function successEnvelope(extra: Readonly<Record<string, Json>> = {}): { before(writer: JsonWriter): void; after(writer: JsonWriter): void } {
-  const fields: Record<string, Json> = { ...extra, data: null, message: '200 OK', status: 'ok' };
+  const fields: Record<string, Json> = { message: '200 OK', ...extra, data: null, status: 'ok' };
   const keys = Object.keys(fields).sort(compareKeys);
   const at = keys.indexOf('data');
   const writeFields = (writer: JsonWriter, from: number, to: number) => {
@@ -41,16 +41,29 @@ export function successEnvelope(extra: Readonly<Record<string, Json>> = {}): { b
   };
 }
 
-/** Success: always HTTP 200, as the original server (no 201/204 anywhere). */
-export function sendData(ctx: GatewayContext, data: Json, extra: Readonly<Record<string, Json>> = {}): void {
+/** The success envelope around `data`, as sent. */
+export function renderData(data: Json, extra: Readonly<Record<string, Json>> = {}): Buffer {
   const envelope = successEnvelope(extra);
   const writer = new JsonWriter(2);
   envelope.before(writer);
   writer.value(data, 1);
   envelope.after(writer);
+  return writer.toBuffer();
+}
+
+/** Success: HTTP 200, as the original server (no 201/204 anywhere; 202 only for a job asked for). */
+export function sendData(ctx: GatewayContext, data: Json, extra: Readonly<Record<string, Json>> = {}): void {
   ctx.status = 200;
   ctx.type = JSON_CONTENT_TYPE;
-  ctx.body = writer.toBuffer();
+  ctx.body = renderData(data, extra);
+}
+
+/** `202 Accepted` for a request run as a job (`Prefer: respond-async`): Location is the job, the envelope says its id, uri and state. */
+export function sendAccepted(ctx: GatewayContext, location: string, data: Json): void {
+  ctx.set('Location', location);
+  ctx.body = renderData(data, { message: '202 Accepted' });
+  ctx.status = 202;
+  ctx.type = JSON_CONTENT_TYPE;
 }
 
 /** A success envelope sent as it is written (the stream is made per client). */

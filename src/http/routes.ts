@@ -18,6 +18,8 @@
 import { setPassword, setPasswordTarget } from './handlers/set-password.js';
 import { callMethod, deleteObject, patchObject, putAttribute, putObject } from './handlers/write.js';
 import { children, enumerate, getAttribute, getObject, list, schema } from './handlers/read.js';
+import { listActions, resourceRoot, version } from './handlers/describe.js';
+import { deleteJob, getJob, listJobs } from './handlers/jobs.js';
 import { login, logout, notRedfish, notWebSocket, sendDump, uploadImage } from './handlers/fixed.js';
 import type { RouteHandler, WriteHandler } from './handlers/services.js';
 import { type PathMatch, type PathPattern, compilePattern, decodePath, firstElement, matchDbus, matchFixed, normalizePath } from './url.js';
@@ -53,6 +55,8 @@ export interface RouteDefinition {
    */
   readonly policyPath: 'object' | 'request';
   readonly verbs: Readonly<Partial<Record<Verb, VerbRule>>>;
+  /** The name under which the resource root (`/rest-api`) lists the route, at its first pattern. */
+  readonly resource?: string;
   /** Answers every verb (OPTIONS too) the same, without credentials (`/redfish`). */
   readonly anyVerb?: RouteHandler;
 }
@@ -71,21 +75,29 @@ const write = (handler: WriteHandler): VerbRule => ({ handler, writes: true });
 export const ROUTES: readonly RouteDefinition[] = [
   // Clients switch to Redfish when this answers 200; this gateway is not Redfish.
   { kind: 'redfish', patterns: ['/redfish/**'], policyPath: 'request', verbs: {}, anyVerb: notRedfish },
-  { kind: 'login', patterns: ['/login'], policyPath: 'request', verbs: { POST: { handler: login, public: true } } },
-  { kind: 'logout', patterns: ['/logout'], policyPath: 'request', verbs: { POST: { handler: logout, public: true } } },
+  { kind: 'login', patterns: ['/login'], policyPath: 'request', resource: 'login', verbs: { POST: { handler: login, public: true } } },
+  { kind: 'logout', patterns: ['/logout'], policyPath: 'request', resource: 'logout', verbs: { POST: { handler: logout, public: true } } },
   // PUT needs a name: `PUT /upload/image/` (or without the slash) is the empty name, a 400.
-  { kind: 'upload', patterns: ['/upload/image', '/upload/image/'], policyPath: 'request',
+  { kind: 'upload', patterns: ['/upload/image', '/upload/image/'], policyPath: 'request', resource: 'upload',
     verbs: { POST: get(uploadImage), PUT: get(uploadImage) } },
   { kind: 'upload-named', patterns: ['/upload/image/<name>', '/upload/image/<name>/'], policyPath: 'request',
     verbs: { PUT: get(uploadImage) } },
-  { kind: 'dump', patterns: ['/download/dump/<id>', '/download/dump/<id>/'], policyPath: 'request', verbs: { GET: get(sendDump) } },
+  { kind: 'dump', patterns: ['/download/dump/<id>', '/download/dump/<id>/'], policyPath: 'request', resource: 'download', verbs: { GET: get(sendDump) } },
   // The websocket itself is served by the server's 'upgrade' listener (ws/service.ts), which parses
   // its path against this table too; a plain GET gets phosphor's 400.
-  { kind: 'subscribe', patterns: ['/subscribe', '/subscribe/'], policyPath: 'request', verbs: { GET: get(notWebSocket) } },
+  { kind: 'subscribe', patterns: ['/subscribe', '/subscribe/'], policyPath: 'request', resource: 'subscribe', verbs: { GET: get(notWebSocket) } },
+  // Requests run as jobs (`Prefer: respond-async`); the guard lets every role through, the handler shows a job to its owner or an admin.
+  { kind: 'jobs', patterns: ['/jobs', '/jobs/'], policyPath: 'request', resource: 'jobs', verbs: { GET: get(listJobs) } },
+  { kind: 'job', patterns: ['/jobs/<id>', '/jobs/<id>/'], policyPath: 'request', verbs: { GET: get(getJob), DELETE: get(deleteJob) } },
+  { kind: 'version', patterns: ['/version', '/version/'], policyPath: 'request', resource: 'version', verbs: { GET: get(version) } },
+  // The resource root: `-` cannot occur in a D-Bus object path, so it shadows no object (`GET /` lists the root's children).
+  { kind: 'resources', patterns: ['/rest-api', '/rest-api/'], policyPath: 'request', resource: 'resources', verbs: { GET: get(resourceRoot) } },
+  // An object's methods; before `<path>/` so that it is not the children of an object named `action`.
+  { kind: 'actions', patterns: ['<path>/action/'], policyPath: 'object', verbs: { GET: get(listActions) } },
   { kind: 'children', patterns: ['<path>/'], policyPath: 'object', verbs: { GET: get(children) } },
-  { kind: 'list', patterns: ['<path>/list'], policyPath: 'object', verbs: { GET: get(list) } },
+  { kind: 'list', patterns: ['<path>/list'], policyPath: 'object', resource: 'list', verbs: { GET: get(list) } },
   // Written as text straight from the bus, shared between clients: http/enumerate-answers.ts.
-  { kind: 'enumerate', patterns: ['<path>/enumerate'], policyPath: 'object', verbs: { GET: get(enumerate) } },
+  { kind: 'enumerate', patterns: ['<path>/enumerate'], policyPath: 'object', resource: 'enumerate', verbs: { GET: get(enumerate) } },
   // An action the gateway carries out itself: phosphor-user-manager has no SetPassword (handlers/set-password.ts).
   { kind: 'set-password', patterns: ['<path>/action/<name>'], where: (match) => setPasswordTarget(match) !== undefined,
     policyPath: 'object', verbs: { POST: write(setPassword) } },
@@ -111,6 +123,8 @@ export class RouteTable {
   readonly implemented: ReadonlySet<string>;
   /** The same as an `Allow` value (the 405 of CONNECT, which no route takes). */
   readonly allVerbs: string;
+  /** What the resource root (`/rest-api`) lists: every row with a `resource` name, at its first pattern (`<path>/list` is `/list`). */
+  readonly resources: { name: string; uri: string }[];
 
   constructor(readonly definitions: readonly RouteDefinition[] = ROUTES) {
     const rows = definitions.map((definition) => ({ definition, patterns: definition.patterns.map(compilePattern) }));
@@ -124,6 +138,8 @@ export class RouteTable {
     for (const definition of definitions) this.#allow.set(definition, allowHeader(definition));
     this.implemented = new Set(['HEAD', 'OPTIONS', ...definitions.flatMap((definition) => Object.keys(definition.verbs))]);
     this.allVerbs = [...VERB_ORDER.filter((verb) => this.implemented.has(verb)), 'OPTIONS'].join(', ');
+    this.resources = definitions.flatMap((row) => row.resource === undefined ? []
+      : [{ name: row.resource, uri: row.patterns[0]!.replace(/^<path>/, '') }]);
   }
 
   /** The route of a raw request path (never throws: every path is some route, the object route at least). */

@@ -62,6 +62,9 @@ export function toEvent(signal: SignalMessage, summary: EventSummary): Json {
       return { event: summary.event, path: summary.path, interfaces: signal.jsonBody[1] ?? {} };
     case 'InterfacesRemoved':
       return { event: summary.event, path: summary.path, interfaces: [...summary.interfaces] };
+    case 'JobChanged':
+      // Never a signal: the hub writes job events itself (EventHub.publishJob).
+      throw new Error('a JobChanged summary of a signal');
   }
 }
 

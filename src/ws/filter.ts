@@ -5,7 +5,7 @@
  * (every key optional, `{}` = everything); a later message replaces the
  * filter. An event passes when
  *   - its kind is in `events` (default: PropertiesChanged and InterfacesAdded;
- *     InterfacesRemoved only when asked for), AND
+ *     InterfacesRemoved and JobChanged only when asked for), AND
  *   - its object path equals or lies below one of `paths`, compared by whole
  *     segments (`/a/b` covers `/a/b` and `/a/b/c`, not `/a/bc`), AND
  *   - one of its interfaces is in `interfaces`.
@@ -20,9 +20,9 @@
  * reason: it names the problem and fits the 123-byte limit of a close frame.
  */
 
-export type EventName = 'PropertiesChanged' | 'InterfacesAdded' | 'InterfacesRemoved';
+export type EventName = 'PropertiesChanged' | 'InterfacesAdded' | 'InterfacesRemoved' | 'JobChanged';
 
-export const EVENT_NAMES: readonly EventName[] = ['PropertiesChanged', 'InterfacesAdded', 'InterfacesRemoved'];
+export const EVENT_NAMES: readonly EventName[] = ['PropertiesChanged', 'InterfacesAdded', 'InterfacesRemoved', 'JobChanged'];
 const DEFAULT_EVENTS: ReadonlySet<EventName> = new Set<EventName>(['PropertiesChanged', 'InterfacesAdded']);
 
 export interface Filter {
@@ -151,7 +151,7 @@ function checkInterface(name: string, at: string): string {
 
 function checkEvent(name: string, at: string): string {
   if (!(EVENT_NAMES as readonly string[]).includes(name)) {
-    throw new FilterError(`${at} must be PropertiesChanged, InterfacesAdded or InterfacesRemoved, got ${show(name)}`);
+    throw new FilterError(`${at} must be PropertiesChanged, InterfacesAdded, InterfacesRemoved or JobChanged, got ${show(name)}`);
   }
   return name;
 }

@@ -12,12 +12,13 @@
  * every matching subscriber, in the order the bus delivered the signals. A
  * signal whose body does not fit its signature is no event (summarise).
  */
+import { type Job, type JobCaller, jobEvent, mayAccess } from '../bmc/jobs/job-table.js';
 import type { BusConnection, SignalMessage } from '../dbus/bus.js';
 import { matchRule } from '../dbus/match-rules.js';
 import { writeJson } from '../http/json-text.js';
 import { OBJECT_MANAGER_INTERFACE, PROPERTIES_INTERFACE } from '../dbus/names.js';
 import { summarise, toEvent } from './events.js';
-import { type Filter, matches } from './filter.js';
+import { type EventSummary, type Filter, matches } from './filter.js';
 
 export const SUBSCRIPTION_RULES: readonly string[] = [
   matchRule({ type: 'signal', interface: PROPERTIES_INTERFACE, member: 'PropertiesChanged' }),
@@ -27,6 +28,8 @@ export const SUBSCRIPTION_RULES: readonly string[] = [
 
 /** A subscriber as the hub sees it. */
 export interface EventSink {
+  /** Who subscribed: job changes go to the job's owner and to administrators only (none without). */
+  readonly principal?: JobCaller;
   /** undefined until the client has sent a filter: nothing is delivered. */
   readonly filter: Filter | undefined;
   /** Called synchronously, in bus order, with the compact JSON text of one event. */
@@ -73,6 +76,25 @@ export class EventHub {
     if (this.#sinks.size === 0) {
       this.#unlisten?.();
       this.#unlisten = undefined;
+    }
+  }
+
+  /**
+   * A job changed (bmc/jobs/job-table.ts): its object path and the interfaces
+   * it writes are what `paths` and `interfaces` filter on.
+   */
+  publishJob(job: Job): void {
+    const summary: EventSummary = {
+      event: 'JobChanged',
+      path: job.request.objectPath,
+      interfaces: job.request.members.map((member) => member.slice(0, member.lastIndexOf('.'))),
+    };
+    let text: string | undefined;
+    for (const sink of this.#sinks) {
+      const filter = sink.filter;
+      if (filter === undefined || !sink.principal || !matches(filter, summary) || !mayAccess(job, sink.principal)) continue;
+      text ??= writeJson({ event: 'JobChanged', job: jobEvent(job), path: summary.path }, 0);
+      sink.deliver(text);
     }
   }
 

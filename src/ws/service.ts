@@ -36,6 +36,7 @@ import type { RouteTable } from '../http/routes.js';
 import { SECURITY_HEADERS } from '../http/security-headers.js';
 import type { Logger } from '../log.js';
 import { SubscriberConnection } from './connection.js';
+import type { JobTable } from '../bmc/jobs/job-table.js';
 import { EventHub } from './hub.js';
 import { CLOSE_GOING_AWAY, type SubscriptionLimits } from './subscribe.js';
 
@@ -57,6 +58,8 @@ export interface SubscribeDeps {
   /** Refused credentials are audited like failed logins on the HTTP routes. */
   readonly audit?: AuditLog;
   readonly options: SubscribeOptions;
+  /** Job changes, sent to subscribers whose filter asks for `JobChanged` (the job's owner and administrators). */
+  readonly jobs?: JobTable;
 }
 
 /** The route kind that upgrades (routes.ts). */
@@ -80,11 +83,13 @@ export class SubscribeService {
   readonly #idleWaiters: Array<() => void> = [];
   #heartbeat: NodeJS.Timeout | undefined;
   #closed = false;
+  readonly #stopJobs: (() => void) | undefined;
 
   constructor(deps: SubscribeDeps) {
     this.#deps = deps;
     this.#options = deps.options;
     this.#hub = new EventHub(deps.bus);
+    this.#stopJobs = deps.jobs?.onChange((job) => this.#hub.publishJob(job));
   }
 
   #server(): Promise<WebSocketServer> {
@@ -132,6 +137,7 @@ export class SubscribeService {
 
   /** Closes every subscription (1001), then forgets them; new upgrades get 503. */
   async close(): Promise<void> {
+    this.#stopJobs?.();
     this.#closed = true;
     this.#stopHeartbeat();
     const open = [...this.#connections];

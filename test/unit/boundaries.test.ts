@@ -37,7 +37,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['dbus'],
 ];
 /** Imported by every layer. */
-const SHARED = new Set(['config.ts', 'log.ts']);
+const SHARED = new Set(['config.ts', 'log.ts', 'version.ts']);
 /** What the shared modules may import themselves. */
 const SHARED_MAY_IMPORT = new Set(['config.ts', 'auth/cookies.ts', 'dbus/bus.ts']);
 /** Packages, by the place that alone may import them. */

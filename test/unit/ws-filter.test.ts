@@ -58,7 +58,7 @@ const rejected: Array<[string, unknown, RegExp]> = [
   ['an empty element', { interfaces: ['xyz..abc'] }, /^interfaces\[0\] is not a D-Bus interface name/],
   ['an interface over 255 bytes', { interfaces: [`a.${longName}`] }, /^interfaces\[0\] is not a D-Bus interface name: "a\.x{38}\.\.\."$/],
   ['too many interfaces', { interfaces: ['a.b', 'a.c', 'a.d', 'a.e'] }, /^too many interfaces: 4 \(at most 3\)$/],
-  ['an unknown event', { events: ['PropertyChanged'] }, /^events\[0\] must be PropertiesChanged, InterfacesAdded or InterfacesRemoved, got "PropertyChanged"$/],
+  ['an unknown event', { events: ['PropertyChanged'] }, /^events\[0\] must be PropertiesChanged, InterfacesAdded, InterfacesRemoved or JobChanged, got "PropertyChanged"$/],
   ['events as a string', { events: 'InterfacesRemoved' }, /^events must be an array of event names, got a string$/],
   ['a long unknown key', { [longName]: 1 }, /^unknown filter key "x{40}\.\.\."/],
   ['a long bad path', { paths: [`/${'é'.repeat(200)}`] }, /^paths\[0\] is not a D-Bus object path/],

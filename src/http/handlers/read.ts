@@ -4,12 +4,14 @@
  */
 import type { ServerResponse } from 'node:http';
 import { errors } from '../../errors.js';
+import { sendTagged } from '../etag.js';
 import { sendData, sendStream } from '../respond.js';
 import type { RouteHandler } from './services.js';
 
-export const getObject: RouteHandler = async (ctx, route, { bmc }) => sendData(ctx, await bmc.getObject(objectPathOf(route)));
+/** Objects and attributes carry an ETag (If-None-Match: 304; etag.ts). */
+export const getObject: RouteHandler = async (ctx, route, { bmc }) => sendTagged(ctx, await bmc.getObject(objectPathOf(route)));
 export const getAttribute: RouteHandler = async (ctx, route, { bmc }) =>
-  sendData(ctx, await bmc.getProperty(objectPathOf(route), route.name ?? ''));
+  sendTagged(ctx, await bmc.getProperty(objectPathOf(route), route.name ?? ''));
 export const children: RouteHandler = async (ctx, route, { bmc }) => sendData(ctx, await bmc.children(objectPathOf(route)));
 export const list: RouteHandler = async (ctx, route, { bmc }) => sendData(ctx, await bmc.list(objectPathOf(route)));
 export const schema: RouteHandler = async (ctx, route, { bmc }) => sendData(ctx, await bmc.schema(objectPathOf(route)));

@@ -6,8 +6,10 @@
  */
 import type { AuthGuard } from '../../auth/auth-guard.js';
 import type { CredentialChecker } from '../../auth/credentials.js';
+import type { Jobs } from '../../bmc/jobs/jobs.js';
 import type { Bmc } from '../../bmc/objects.js';
 import type { WriteAccess } from '../../bmc/writes.js';
+import type { Json } from '../../dbus/convert.js';
 import type { BodyLimits } from '../body.js';
 import type { EnumerateAnswers } from '../enumerate-answers.js';
 import type { Route } from '../routes.js';
@@ -16,6 +18,12 @@ import type { ImageUploader } from '../upload.js';
 
 export interface RouteServices {
   readonly bmc: Bmc;
+  /** Writes as jobs, their locks and completion rules. */
+  readonly jobs: Jobs;
+  /** What GET /version says is switched on. */
+  readonly features: readonly string[];
+  /** What the resource root lists (the route table's rows with a resource name). */
+  readonly resources: Json;
   readonly enumerates: EnumerateAnswers;
   readonly uploader: ImageUploader;
   readonly guard: AuthGuard;

@@ -17,8 +17,8 @@
  */
 import { setPassword, setPasswordTarget } from './handlers/set-password.js';
 import { callMethod, deleteObject, patchObject, putAttribute, putObject } from './handlers/write.js';
-import { children, enumerate, getAttribute, getObject, list, schema } from './handlers/read.js';
-import { login, logout, notRedfish, notWebSocket, sendDump, uploadImage } from './handlers/fixed.js';
+import { attributes, children, enumerate, getAttribute, getObject, list, schema } from './handlers/read.js';
+import { consoleFile, login, logout, notRedfish, notWebSocket, sendDump, uploadImage } from './handlers/fixed.js';
 import type { RouteHandler, WriteHandler } from './handlers/services.js';
 import { type PathMatch, type PathPattern, compilePattern, decodePath, firstElement, matchDbus, matchFixed, normalizePath } from './url.js';
 
@@ -82,6 +82,11 @@ export const ROUTES: readonly RouteDefinition[] = [
   // The websocket itself is served by the server's 'upgrade' listener (ws/service.ts), which parses
   // its path against this table too; a plain GET gets phosphor's 400.
   { kind: 'subscribe', patterns: ['/subscribe', '/subscribe/'], policyPath: 'request', verbs: { GET: get(notWebSocket) } },
+  // The browser console's static files (http/console-files.ts): public, the page logs in itself.
+  { kind: 'console', patterns: ['/console', '/console/', '/console/<name>'], policyPath: 'request',
+    verbs: { GET: { handler: consoleFile, public: true } } },
+  // Before `<path>/`: the properties with signature, value and whether the caller may write them.
+  { kind: 'attributes', patterns: ['<path>/attr/'], policyPath: 'object', verbs: { GET: get(attributes) } },
   { kind: 'children', patterns: ['<path>/'], policyPath: 'object', verbs: { GET: get(children) } },
   { kind: 'list', patterns: ['<path>/list'], policyPath: 'object', verbs: { GET: get(list) } },
   // Written as text straight from the bus, shared between clients: http/enumerate-answers.ts.

@@ -15,6 +15,7 @@ import { TEST_USERS } from '../helpers/users.js';
 
 // The page's globals, for the functions evaluated in it (this file is compiled without DOM types).
 declare const document: { cookie: string; documentElement: { scrollWidth: number; clientWidth: number } };
+declare function getComputedStyle(element: unknown): { outlineStyle: string };
 
 const HOST = '/xyz/openbmc_project/state/host0';
 const LONG = { timeout: 20_000 };
@@ -23,7 +24,8 @@ let harness: Harness;
 let browser: Browser;
 const views: ConsolePage[] = [];
 test.before(async () => {
-  harness = await startHarness();
+  // Roles from the simulated user manager, so that an account can be disabled while its page is open.
+  harness = await startHarness({ flags: ['--role-source', 'dbus'] });
   browser = await launchChromium();
 });
 test.after.always(async () => {
@@ -129,6 +131,48 @@ test.serial('a request answered 401 (the session is gone) returns the page to th
   await notice.waitFor(LONG);
   t.regex(String(await notice.textContent()), /401/);
   t.deepEqual(unexpectedProblems(current.problems, EXPECTED), []);
+  await current.context.close();
+});
+
+test.serial('an account disabled while its page is open: back to the login form, saying so', async (t) => {
+  current = await open();
+  const { page } = current;
+  await logIn(page, TEST_USERS.readonly);
+  await page.locator('header .live.on').waitFor(LONG);
+  const disable = await harness.client.request('PUT', '/xyz/openbmc_project/user/readonly/attr/UserEnabled', { body: { data: false } });
+  t.is(disable.status, 200, disable.text);
+  try {
+    const notice = page.locator('#session-notice');
+    await notice.waitFor(LONG);
+    t.is(await notice.textContent(), 'Your session ended: account disabled');
+  } finally {
+    await harness.client.request('PUT', '/xyz/openbmc_project/user/readonly/attr/UserEnabled', { body: { data: true } });
+  }
+  t.deepEqual(unexpectedProblems(current.problems, EXPECTED), []);
+  await current.context.close();
+});
+
+test.serial('keyboard only: log in, open a tree node and an object, with a visible focus ring', async (t) => {
+  current = await open();
+  const { page } = current;
+  await page.waitForFunction("document.activeElement && document.activeElement.id === 'username'", undefined, LONG);
+  await page.keyboard.type(TEST_USERS.root.user); // the user name field has the focus
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(TEST_USERS.root.password);
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: 'Log out' }).waitFor(LONG);
+  const tree = page.getByRole('button', { name: 'Open /', exact: true });
+  await tree.focus();
+  const outline = await tree.evaluate((element) => getComputedStyle(element).outlineStyle);
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: 'Close /', exact: true }).waitFor(LONG);
+  t.not(outline, 'none', 'the focused button shows a focus ring');
+  await page.keyboard.press('Tab'); // the name "/" itself
+  await page.keyboard.press('Tab'); // the twisty of /xyz
+  await page.keyboard.press('Tab'); // the name "xyz"
+  await page.keyboard.press('Enter');
+  await page.locator('section.object h2', { hasText: /^\/xyz$/ }).waitFor(LONG);
+  t.is(new URL(page.url()).hash, '#/objects/xyz');
   await current.context.close();
 });
 

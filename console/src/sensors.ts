@@ -33,19 +33,32 @@ function thresholdState(props: Props): Sensor['state'] {
   return 'normal';
 }
 
+/** How often a chart's time axis moves on without new values (a local redraw, nothing is asked). */
+const REDRAW_MS = 5000;
+
+/** The points to draw: the history, and the last value held until now (a sensor that does not change is a flat line). */
+function series(history: [number[], number[]]): [number[], number[]] {
+  const last = history[1][history[1].length - 1];
+  if (last === undefined) return history;
+  return [[...history[0], Date.now() / 1000], [...history[1], last]];
+}
+
 function Chart({ history, label }: { history: [number[], number[]]; label: string }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
+  const latest = useRef(history);
+  latest.current = history;
   useEffect(() => {
     plot.current = new uPlot({
-      width: 260, height: 90, legend: { show: false }, cursor: { show: false },
-      scales: { x: { time: true } },
-      axes: [{ size: 24, font: '10px sans-serif' }, { size: 40, font: '10px sans-serif' }],
-      series: [{}, { label, stroke: '#1f6feb', width: 1.5 }],
-    }, history, box.current!);
-    return () => plot.current?.destroy();
+      width: 240, height: 90, legend: { show: false }, cursor: { show: false },
+      scales: { x: { time: true, range: () => { const now = Date.now() / 1000; return [now - WINDOW_S, now]; } } },
+      axes: [{ size: 24, font: '10px sans-serif' }, { size: 52, font: '10px sans-serif' }],
+      series: [{}, { label, stroke: '#1f6feb', width: 1.5, points: { show: false } }],
+    }, series(history), box.current!);
+    const timer = setInterval(() => plot.current?.setData(series(latest.current)), REDRAW_MS);
+    return () => { clearInterval(timer); plot.current?.destroy(); };
   }, []);
-  useEffect(() => plot.current?.setData(history), [history]);
+  useEffect(() => plot.current?.setData(series(history)), [history]);
   return html`<div class="chart" ref=${box} role="img" aria-label=${`${label}, last ${WINDOW_S / 60} minutes`}></div>`;
 }
 

@@ -132,6 +132,8 @@ test.serial('upload an image: the progress bar reaches 100 %, then the activatio
     await page.locator('#activation-state', { hasText: 'Ready' }).waitFor(LONG);
     await page.getByRole('button', { name: 'Activate' }).click();
     await page.locator('#activation-state', { hasText: 'Activating' }).waitFor(LONG);
+    // ActivationProgress appears with the activation, live from the websocket (and goes when it is done).
+    await page.locator('#activation-progress').waitFor({ state: 'attached', ...LONG });
     await page.locator('#activation-state', { hasText: /^Active$/ }).waitFor(LONG);
     const versionId = await page.locator('.activation').getAttribute('data-version');
     t.is((await harness.client.get(`/xyz/openbmc_project/software/${versionId}/attr/Activation`)).json.data,

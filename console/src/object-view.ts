@@ -8,7 +8,7 @@ import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { get, request } from './api.js';
 import type { Live } from './live.js';
-import { type Attributes, type MethodPermissions, attributes, mayCall, methodPermissions, type Property } from './permissions.js';
+import { type Attributes, type MethodPermissions, attributes, mayCall, methodPermissions, type Property, withChanges } from './permissions.js';
 import { displayValue, inputKind, inputText, parseInput, typeName } from './values.js';
 
 interface Arg {
@@ -131,15 +131,7 @@ export function ObjectView({ path, live }: { path: string; live: Live }) {
       return;
     }
     const iface = event.interface ?? '';
-    setAttrs((old) => {
-      if (!old?.[iface]) return old;
-      const properties = { ...old[iface] };
-      for (const [name, value] of Object.entries(event.properties ?? {})) {
-        const property = properties[name];
-        if (property) properties[name] = { ...property, value };
-      }
-      return { ...old, [iface]: properties };
-    });
+    setAttrs((old) => withChanges(old, iface, event.properties ?? {}));
     setChanged((old) => {
       const next = { ...old };
       for (const name of Object.keys(event.properties ?? {})) next[`${iface}.${name}`] = (next[`${iface}.${name}`] ?? 0) + 1;

@@ -52,3 +52,15 @@ export function mayCall(permissions: MethodPermissions, attrs: Attributes, inter
   if (properties.length > 0) return properties.some((p) => p.writable);
   return Object.values(attrs).some((iface) => Object.values(iface).some((p) => p.writable));
 }
+
+/** The attributes after a PropertiesChanged of one interface (unknown interfaces and names are left out). */
+export function withChanges(old: Attributes | undefined, interfaceName: string, changes: Record<string, unknown>): Attributes | undefined {
+  const iface = old?.[interfaceName];
+  if (!old || !iface) return old;
+  const next = { ...iface };
+  for (const [name, value] of Object.entries(changes)) {
+    const property = next[name];
+    if (property) next[name] = { ...property, value };
+  }
+  return { ...old, [interfaceName]: next };
+}

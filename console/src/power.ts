@@ -9,7 +9,7 @@ import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { get, request, uploadImage } from './api.js';
 import type { Live } from './live.js';
-import { type Attributes, attributes } from './permissions.js';
+import { type Attributes, attributes, withChanges } from './permissions.js';
 import { shortEnum } from './values.js';
 
 const HOST = '/xyz/openbmc_project/state/host0';
@@ -34,13 +34,7 @@ function useLiveAttributes(path: string | undefined, live: Live): [Attributes | 
       setVersion((v) => v + 1);
       return;
     }
-    setAttrs((old) => {
-      const iface = old?.[event.interface ?? ''];
-      if (!old || !iface) return old;
-      const next = { ...iface };
-      for (const [name, value] of Object.entries(event.properties ?? {})) if (next[name]) next[name] = { ...next[name]!, value };
-      return { ...old, [event.interface!]: next };
-    });
+    setAttrs((old) => withChanges(old, event.interface ?? '', event.properties ?? {}));
   }), [path, live]);
   return [attrs, error];
 }

@@ -55,7 +55,7 @@ export const sendDump: RouteHandler = (ctx, route, { dumpDir }) => sendDumpFile(
 /** `/console/<name>`: a file of the browser console, from memory, gzip when the browser takes it. */
 export const consoleFile: RouteHandler = async (ctx, route, { consoleFiles }) => {
   // `/console` alone: the page's relative asset names need the trailing slash.
-  if (route.definition.kind === 'console' && route.name === undefined && !ctx.path.endsWith('/')) {
+  if (route.name === undefined && !ctx.path.endsWith('/')) {
     ctx.status = 301;
     ctx.set('Location', '/console/');
     ctx.body = '';

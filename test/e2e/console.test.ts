@@ -173,6 +173,25 @@ test.serial('live events: PropertiesChanged arrive, filters, pause and clear', a
   await page.getByRole('button', { name: 'Resume' }).click();
   await page.getByRole('button', { name: 'Clear' }).click();
   t.is(await rows.count(), 0);
+
+  // InterfacesRemoved only when asked; the interface filter.
+  await page.getByLabel('Path starts with').fill('/xyz/openbmc_project/logging');
+  await page.getByLabel('Interface contains').fill('Logging.Entry');
+  const create = (message: string) => harness.client.request('POST', '/xyz/openbmc_project/logging/action/Create',
+    { body: { data: [message, 'xyz.openbmc_project.Logging.Entry.Level.Informational', {}] } });
+  const first = await create('xyz.openbmc_project.Common.Error.InternalFailure');
+  t.is(first.status, 200, first.text);
+  await page.locator('tr[data-event="InterfacesAdded"] td.path', { hasText: first.json.data as string }).waitFor(LONG);
+  t.is((await harness.client.request('DELETE', first.json.data as string)).status, 200);
+  // Events arrive in order: once a later one is shown, the removal has been seen and left out.
+  const marker = await create('xyz.openbmc_project.Common.Error.InternalFailure');
+  await page.locator('tr[data-event="InterfacesAdded"] td.path', { hasText: marker.json.data as string }).waitFor(LONG);
+  t.is(await page.locator('tr[data-event="InterfacesRemoved"]').count(), 0, 'not shown unless asked');
+  await page.getByLabel('InterfacesRemoved').check();
+  const second = await create('xyz.openbmc_project.Common.Error.InternalFailure');
+  t.is((await harness.client.request('DELETE', second.json.data as string)).status, 200);
+  await page.locator('tr[data-event="InterfacesRemoved"] td.path', { hasText: second.json.data as string }).waitFor(LONG);
+  t.is(await page.locator('tr[data-event="InterfacesRemoved"]').count(), 1, 'only the removal after the box was ticked');
 });
 
 test.serial('no console errors and no CSP violations during the run', (t) => {

@@ -4,7 +4,8 @@
  * parses the recipe's variables (SRC_URI, SYSTEMD_SERVICE, FILES, CONFFILES,
  * ...) and its do_install, and confirms that every file it installs exists
  * (in the tree, as a file:// entry next to the recipe, or as the output of
- * do_compile: build/src from src/*.ts, node_modules from the shrinkwrap,
+ * do_compile: build/src from src/*.ts, build/console from console/build.mjs,
+ * node_modules from the shrinkwrap,
  * native/pam/build from native/pam/binding.gyp),
  * that the units in SYSTEMD_SERVICE and every unit in systemd/ are
  * installed, that FILES and CONFFILES cover only installed paths, that the
@@ -254,6 +255,13 @@ function checkSource(path, what) {
       if (inTree !== 'node_modules' && !lockPackages[pkg]) return void fail(`${what}: ${inTree} is not in package-lock.json`);
       return 'node_modules from npm-shrinkwrap.json (npmsw)';
     }
+    if (inTree === 'build/console' || inTree.startsWith('build/console/')) {
+      // The browser console: console/build.mjs bundles console/src with esbuild.
+      if (!existsSync(join(ROOT, 'console/build.mjs'))) return void fail(`${what}: console/build.mjs does not exist`);
+      const compile = (functions.get('do_compile') ?? []).join('\n');
+      if (!/console\/build\.mjs/.test(compile)) return void fail(`${what}: do_compile does not run console/build.mjs`);
+      return 'bundled from console/ by console/build.mjs';
+    }
     if (inTree === 'build' || inTree.startsWith('build/')) {
       // build/src/... is tsc's output for src/... (tsconfig rootDir "." outDir "build").
       const tsconfig = JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8'));
@@ -388,7 +396,7 @@ for (const raw of install ?? []) {
       dirs.add(dest);
       // A directory copy: record what is known to be in it.
       const inTree = normalize(source).startsWith(S + '/') ? normalize(source).slice(S.length + 1) : undefined;
-      if (inTree?.startsWith('build/')) {
+      if (inTree?.startsWith('build/') && !inTree.startsWith('build/console')) {
         for (const file of listTree(join(ROOT, inTree.replace(/^build\//, '')))) {
           if (file.endsWith('.ts')) record(posix.join(dest, file.replace(/\.ts$/, '.js')), `compiled from ${posix.join(inTree.replace(/^build\//, ''), file)}`);
         }

@@ -5,6 +5,7 @@
  * 1. audit (outermost: logs writes, logins and logouts with their final status);
  * 2. error middleware (the one catch, envelopes for everything);
  * 3. security headers and CORS (on every response; answers CORS pre-flights);
+ * 3b. a browser's `GET /` is sent to the console (/console/);
  * 4. the guard: 401/403 before any route that is not public, so before any D-Bus traffic;
  * 5. dispatch: `Allow`, 405, and the route's handler.
  */
@@ -15,6 +16,7 @@ import type { Bmc } from './bmc/objects.js';
 import type { Config } from './config.js';
 import { auditMiddleware } from './http/audit-middleware.js';
 import { JSON_BODY_LIMIT } from './http/body.js';
+import { ConsoleFiles, consoleRedirect } from './http/console-files.js';
 import { dispatch } from './http/dispatch.js';
 import { EnumerateAnswers } from './http/enumerate-answers.js';
 import { errorMiddleware } from './http/error-middleware.js';
@@ -51,6 +53,7 @@ export function createApp(deps: AppDeps): Koa<GatewayState> {
   app.use(auditMiddleware(auth.audit));
   app.use(errorMiddleware(log));
   app.use(securityHeaders(auth.corsOrigins));
+  app.use(consoleRedirect());
   app.use(guardMiddleware(auth.guard, routes));
   app.use(dispatch(routes, {
     bmc,
@@ -67,6 +70,7 @@ export function createApp(deps: AppDeps): Koa<GatewayState> {
       idleTimeoutMs: config.bodyTimeoutMs,
     }),
     dumpDir: config.dumpDir,
+    consoleFiles: new ConsoleFiles(),
     body: { maxBytes: JSON_BODY_LIMIT, timeoutMs: config.bodyTimeoutMs },
   }));
   return app;

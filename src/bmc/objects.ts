@@ -53,6 +53,12 @@ export interface OwnedMethod {
   readonly method: IntrospectedMember;
 }
 
+/** One interface's properties, as `GET <path>/attr/` lists them. */
+export interface InterfaceProperties {
+  readonly interfaceName: string;
+  readonly properties: ReadonlyArray<{ readonly name: string; readonly signature: string; readonly access: string; readonly value: Json }>;
+}
+
 export interface BmcOptions {
   /** At most this many bus calls of the gateway in flight at once. */
   readonly maxConcurrentCalls: number;
@@ -204,6 +210,24 @@ export class Bmc {
       for (const iface of node.interfaces) schema[iface.name] = describeInterface(iface);
     }
     return schema;
+  }
+
+  /**
+   * `GET <path>/attr/`: every data interface of every owner with its
+   * properties' signature, access and value (one GetAll per interface that
+   * has properties; a write-only property has the value null).
+   */
+  propertiesByInterface(objectPath: string): Promise<InterfaceProperties[]> {
+    return this.#withOwners(objectPath, async (owners) => {
+      const interfaces = await this.#interfaces(objectPath, owners);
+      return Promise.all(interfaces.map(async ({ busName, iface }) => {
+        const values = iface.properties.length === 0 ? {} : await this.#properties.getAll(busName, objectPath, iface.name);
+        return {
+          interfaceName: iface.name,
+          properties: iface.properties.map((p) => ({ name: p.name, signature: p.type, access: p.access, value: values[p.name] ?? null })),
+        };
+      }));
+    });
   }
 
   /**

@@ -17,10 +17,10 @@
  */
 import { setPassword, setPasswordTarget } from './handlers/set-password.js';
 import { callMethod, deleteObject, patchObject, putAttribute, putObject } from './handlers/write.js';
-import { children, enumerate, getAttribute, getObject, list, schema } from './handlers/read.js';
+import { attributes, children, enumerate, getAttribute, getObject, list, schema } from './handlers/read.js';
 import { listActions, resourceRoot, version } from './handlers/describe.js';
 import { deleteJob, getJob, listJobs } from './handlers/jobs.js';
-import { login, logout, notRedfish, notWebSocket, sendDump, uploadImage } from './handlers/fixed.js';
+import { consoleFile, login, logout, notRedfish, notWebSocket, sendDump, uploadImage } from './handlers/fixed.js';
 import type { RouteHandler, WriteHandler } from './handlers/services.js';
 import { type PathMatch, type PathPattern, compilePattern, decodePath, firstElement, matchDbus, matchFixed, normalizePath } from './url.js';
 
@@ -92,8 +92,13 @@ export const ROUTES: readonly RouteDefinition[] = [
   { kind: 'version', patterns: ['/version', '/version/'], policyPath: 'request', resource: 'version', verbs: { GET: get(version) } },
   // The resource root: `-` cannot occur in a D-Bus object path, so it shadows no object (`GET /` lists the root's children).
   { kind: 'resources', patterns: ['/rest-api', '/rest-api/'], policyPath: 'request', resource: 'resources', verbs: { GET: get(resourceRoot) } },
+  // The browser console's static files (http/console-files.ts): public, the page logs in itself.
+  { kind: 'console', patterns: ['/console', '/console/', '/console/<name>'], policyPath: 'request', resource: 'console',
+    verbs: { GET: { handler: consoleFile, public: true } } },
   // An object's methods; before `<path>/` so that it is not the children of an object named `action`.
   { kind: 'actions', patterns: ['<path>/action/'], policyPath: 'object', verbs: { GET: get(listActions) } },
+  // Before `<path>/`: the properties with signature, value and whether the caller may write them.
+  { kind: 'attributes', patterns: ['<path>/attr/'], policyPath: 'object', verbs: { GET: get(attributes) } },
   { kind: 'children', patterns: ['<path>/'], policyPath: 'object', verbs: { GET: get(children) } },
   { kind: 'list', patterns: ['<path>/list'], policyPath: 'object', resource: 'list', verbs: { GET: get(list) } },
   // Written as text straight from the bus, shared between clients: http/enumerate-answers.ts.

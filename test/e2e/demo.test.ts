@@ -111,6 +111,7 @@ test('the demo serves the simulated BMC with the demo users and stops on Ctrl-C'
     const host = await get(url, '/xyz/openbmc_project/state/host0/attr/CurrentHostState', 'root', '0penBmc');
     t.deepEqual(host, { status: 200, json: { data: 'xyz.openbmc_project.State.Host.HostState.Off', message: '200 OK', status: 'ok' } });
     t.is((await get(url, '/xyz/openbmc_project/state/host0', 'root', 'wrong')).status, 401);
+    t.true(out.includes(`console:  ${url}/console/`), 'the console\'s URL');
     const [, busAddress = ''] = /D-Bus:\s+(\S+)/.exec(out) ?? [];
     t.regex(busAddress, /^unix:/);
 

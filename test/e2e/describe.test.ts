@@ -38,7 +38,7 @@ test('GET /version: gateway, API and running BMC firmware versions, features on'
 test('the resource root lists the resources that are not D-Bus objects, each of which answers; GET / is unchanged', async (t) => {
   const list = data<Array<{ name: string; uri: string }>>(await h.client.get('/rest-api'));
   t.deepEqual(list.map((r) => r.name).sort(),
-    ['download', 'enumerate', 'jobs', 'list', 'login', 'logout', 'resources', 'subscribe', 'upload', 'version']);
+    ['console', 'download', 'enumerate', 'jobs', 'list', 'login', 'logout', 'resources', 'subscribe', 'upload', 'version']);
   for (const { uri } of list) {
     const res = await h.client.request('OPTIONS', uri.replace('<id>', '1'));
     t.is(res.status, 200, uri);

@@ -142,6 +142,19 @@ test('the PAM addon: built in do_compile and installed where build/src/auth/pam.
   t.regex(broken.output, /do_compile does not build native\/pam with node-gyp/);
 });
 
+test('the browser console: bundled in do_compile, installed next to build/src where the gateway serves it from, and shipped in the npm package', async (t) => {
+  const run = await check();
+  t.regex(run.output, /installs \/usr\/lib\/node_modules\/bmc-rest-gateway\/build\/console\/ <- bundled from console\/ by console\/build\.mjs/);
+  // http/console-files.ts reads ../../console/ from build/src/http/.
+  const loader = await readFile(join(ROOT, 'src', 'http', 'console-files.ts'), 'utf8');
+  t.regex(loader, /new URL\('\.\.\/\.\.\/console\/', import\.meta\.url\)/);
+  const manifest = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { files: string[] };
+  t.true(manifest.files.includes('build/console'));
+  const broken = await checkEdited((dir) => editRecipe(dir, '    node console/build.mjs\n', ''));
+  t.is(broken.code, 1, broken.output);
+  t.regex(broken.output, /do_compile does not run console\/build\.mjs/);
+});
+
 test('the recipe requires the Node.js of package.json and refuses the CPUs Node.js cannot run on', async (t) => {
   const run = await check();
   t.is(run.code, 0, run.output);

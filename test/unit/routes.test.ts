@@ -23,6 +23,9 @@ const dbusRoutes: Array<[string, string, string, string?]> = [
   ['/xyz/openbmc_project/enumerate', 'enumerate', '/xyz/openbmc_project'],
   ['/xyz/openbmc_project/list/', 'children', '/xyz/openbmc_project/list'],
   ['/xyz/openbmc_project/state/host0', 'object', '/xyz/openbmc_project/state/host0'],
+  ['/xyz/openbmc_project/state/host0/attr/', 'attributes', '/xyz/openbmc_project/state/host0'],
+  ['/attr/', 'attributes', '/'],
+  ['/console/a/b', 'object', '/console/a/b'],
   ['/xyz/openbmc_project/state/host0/attr/CurrentHostState', 'attr', '/xyz/openbmc_project/state/host0', 'CurrentHostState'],
   ['/xyz/openbmc_project/logging/action/DeleteAll', 'action', '/xyz/openbmc_project/logging', 'DeleteAll'],
   ['/xyz/openbmc_project/state/host0/schema', 'schema', '/xyz/openbmc_project/state/host0'],
@@ -78,6 +81,10 @@ const fixedRoutes: Array<[string, string, string?]> = [
   ['/subscribe', 'subscribe'],
   ['/subscribe/', 'subscribe'],
   ['/redfish', 'redfish'],
+  ['/console', 'console'],
+  ['/console/', 'console'],
+  ['/console/main-ABCD1234.js', 'console', 'main-ABCD1234.js'],
+  ['/console/..%2Fpackage.json', 'console', '../package.json'],
   ['/redfish/v1', 'redfish'],
   ['/redfish/v1/Systems/system', 'redfish'],
 ];
@@ -116,14 +123,15 @@ test('Allow lists verbs in a fixed order', (t) => {
   t.is(routes.allVerbs, 'GET, HEAD, PUT, PATCH, POST, DELETE, OPTIONS');
 });
 
-test('public routes: login and logout (every verb), redfish; nothing else', (t) => {
+test('public routes: login and logout (every verb), redfish, the console\'s files; nothing else', (t) => {
   const isPublic = (method: string, path: string) => routes.isPublic(routes.parse(path), method);
   for (const method of ['POST', 'OPTIONS', 'GET', 'PROPFIND']) {
     t.true(isPublic(method, '/login'), method);
     t.true(isPublic(method, '/logout'), method);
     t.true(isPublic(method, '/redfish/v1'), method);
+    t.true(isPublic(method, '/console/index.html'), method);
   }
-  for (const path of ['/', '/xyz', '/xyz/attr/A', '/upload/image', '/download/dump/1', '/subscribe']) {
+  for (const path of ['/', '/xyz', '/xyz/attr/A', '/xyz/attr/', '/console/a/b', '/upload/image', '/download/dump/1', '/subscribe']) {
     for (const method of ['GET', 'POST', 'OPTIONS', 'TRACE']) t.false(isPublic(method, path), `${method} ${path}`);
   }
 });

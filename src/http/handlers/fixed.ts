@@ -19,6 +19,7 @@ import { type LoginRequest, clientAddress } from '../../auth/auth-guard.js';
 import { clearedCookies, sessionCookies } from '../../auth/cookies.js';
 import { GatewayError, errors } from '../../errors.js';
 import { readJsonBody } from '../body.js';
+import { CONSOLE_CSP } from '../console-files.js';
 import { sendDumpFile } from '../download.js';
 import { sendData } from '../respond.js';
 import type { RouteHandler } from './services.js';
@@ -50,6 +51,30 @@ export const uploadImage: RouteHandler = async (ctx, route, { uploader }) => {
 };
 
 export const sendDump: RouteHandler = (ctx, route, { dumpDir }) => sendDumpFile(ctx, dumpDir, route.name ?? '');
+
+/** `/console/<name>`: a file of the browser console, from memory, gzip when the browser takes it. */
+export const consoleFile: RouteHandler = async (ctx, route, { consoleFiles }) => {
+  // `/console` alone: the page's relative asset names need the trailing slash.
+  if (route.name === undefined && !ctx.path.endsWith('/')) {
+    ctx.status = 301;
+    ctx.set('Location', '/console/');
+    ctx.body = '';
+    return;
+  }
+  const file = consoleFiles.file(route.name ?? '');
+  if (!file) throw errors.pathNotFound();
+  ctx.set('Content-Security-Policy', CONSOLE_CSP);
+  ctx.set('Cache-Control', file.cacheControl);
+  ctx.remove('Pragma');
+  ctx.vary('Accept-Encoding');
+  ctx.type = file.type;
+  if (ctx.acceptsEncodings('gzip', 'identity') === 'gzip') {
+    ctx.set('Content-Encoding', 'gzip');
+    ctx.body = file.gzip;
+  } else {
+    ctx.body = file.body;
+  }
+};
 
 export const notWebSocket: RouteHandler = () => Promise.reject(new GatewayError(400, 'Expected WebSocket request.'));
 

@@ -3,6 +3,7 @@
  * hand, no try/catch (the error middleware renders failures).
  */
 import type { ServerResponse } from 'node:http';
+import type { Json } from '../../dbus/convert.js';
 import { errors } from '../../errors.js';
 import { sendTagged } from '../etag.js';
 import { sendData, sendStream } from '../respond.js';
@@ -15,6 +16,28 @@ export const getAttribute: RouteHandler = async (ctx, route, { bmc }) =>
 export const children: RouteHandler = async (ctx, route, { bmc }) => sendData(ctx, await bmc.children(objectPathOf(route)));
 export const list: RouteHandler = async (ctx, route, { bmc }) => sendData(ctx, await bmc.list(objectPathOf(route)));
 export const schema: RouteHandler = async (ctx, route, { bmc }) => sendData(ctx, await bmc.schema(objectPathOf(route)));
+
+/**
+ * `GET <path>/attr/`: per interface, each property's signature, access,
+ * value, and whether this caller may write it: access allows it and the
+ * policy grants `PUT <path>/attr/<name>` on that interface and member (the
+ * same decision a write's per-target check makes), so a client such as the
+ * browser console offers only the edits the gateway would accept.
+ */
+export const attributes: RouteHandler = async (ctx, route, { bmc, guard }) => {
+  const objectPath = objectPathOf(route);
+  const principal = ctx.state.principal;
+  if (!principal) throw errors.internal(new Error('GET <path>/attr/ without a principal'));
+  const data: Record<string, Record<string, Json>> = {};
+  for (const { interfaceName, properties } of await bmc.propertiesByInterface(objectPath)) {
+    data[interfaceName] = Object.fromEntries(properties.map(({ name, signature, access, value }) => {
+      const action = { method: 'PUT', path: `${objectPath === '/' ? '' : objectPath}/attr/${name}`, objectPath, interfaceName, member: name };
+      const writable = access !== 'read' && guard.decide(principal, action) === 'allow';
+      return [name, { access, signature, value, writable }];
+    }));
+  }
+  sendData(ctx, data);
+};
 
 /**
  * Read straight from the bus replies, shared with identical requests in

@@ -11,6 +11,7 @@ import type { Bmc } from '../../bmc/objects.js';
 import type { WriteAccess } from '../../bmc/writes.js';
 import type { Json } from '../../dbus/convert.js';
 import type { BodyLimits } from '../body.js';
+import type { ConsoleFiles } from '../console-files.js';
 import type { EnumerateAnswers } from '../enumerate-answers.js';
 import type { Route } from '../routes.js';
 import type { GatewayContext } from '../state.js';
@@ -31,6 +32,8 @@ export interface RouteServices {
   readonly passwords: Pick<CredentialChecker, 'changePassword'>;
   /** phosphor-debug-collector's dump directory. */
   readonly dumpDir: string;
+  /** The browser console's static files. */
+  readonly consoleFiles: ConsoleFiles;
   /** Limits of JSON request bodies. */
   readonly body: BodyLimits;
 }

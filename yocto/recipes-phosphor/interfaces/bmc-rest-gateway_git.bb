@@ -120,6 +120,8 @@ do_compile() {
 
     # 1. TypeScript -> build/ (runs on the build host).
     node node_modules/typescript/bin/tsc -p tsconfig.json
+    # The browser console's static files -> build/console (esbuild, on the build host).
+    node console/build.mjs
 
     # 2. Only what runs on the BMC: no devDependencies, no dropped optionals,
     #    no source maps, declarations or docs.
@@ -139,6 +141,7 @@ do_install() {
     dest=${D}${nonarch_libdir}/node_modules/bmc-rest-gateway
     install -d ${dest}/build
     cp -R --no-preserve=ownership ${S}/build/src ${dest}/build/
+    cp -R --no-preserve=ownership ${S}/build/console ${dest}/build/
     find ${dest}/build -name '*.map' -delete
     chmod 0755 ${dest}/build/src/main.js
     install -m 0644 ${S}/package.json ${dest}/package.json

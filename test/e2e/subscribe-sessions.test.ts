@@ -95,8 +95,10 @@ test('an open socket that answers pings keeps its session in use', (t) =>
     t.is((await h.clientAs(null).get(HOST, { headers: { 'x-auth-token': session.token } })).status, 200);
   }));
 
+// The idle timeout is long enough for the login and the upgrade to happen within it on a loaded
+// machine (at 150 ms the upgrade itself was sometimes refused, 401), and shorter than the interval.
 test('a session that idles out between ping ticks closes its socket at the next tick', (t) =>
-  withHarness(['--session-idle-timeout-ms', '150', '--ws-ping-interval-ms', '600'], async (h, opened) => {
+  withHarness(['--session-idle-timeout-ms', '2000', '--ws-ping-interval-ms', '5000'], async (h, opened) => {
     const session = await login(h, TEST_USERS.root);
     const subscriber = await open(h, { 'x-auth-token': session.token });
     opened.push(subscriber);

@@ -171,6 +171,17 @@ for (const uri of srcUri) {
       fail(`${rel(path)} differs from package-lock.json: the image would get other dependencies than the tree. ` +
         `Fix: cp package-lock.json ${rel(path)}`);
     } else ok(`${rel(path)} is identical to package-lock.json`);
+    // npmsw fetches a registry package only from its "resolved" URL and silently skips an entry
+    // without one (poky's fetch2/npmsw.py, _resolve_dependency: "if not resolved: return"), so a
+    // lockfile written with omit-lockfile-registry-resolved=true would give the image no packages.
+    const unresolved = Object.entries(JSON.parse(readFileSync(path, 'utf8')).packages ?? {})
+      .filter(([key, entry]) => key !== '' && !entry.link && !entry.resolved)
+      .map(([key]) => key);
+    if (unresolved.length > 0) {
+      fail(`${rel(path)}: ${unresolved.length} packages have no "resolved" URL (e.g. ${unresolved[0]}), ` +
+        'which npmsw skips without a word. The project .npmrc sets omit-lockfile-registry-resolved=false; ' +
+        'regenerate package-lock.json with it and copy it again');
+    } else ok(`${rel(path)}: every package has a "resolved" URL for npmsw`);
     if (!params.includes('dev=1')) fail('npmsw entry needs dev=1: do_compile runs tsc, a devDependency');
   } else if (/^(git|gitsm):\/\//.test(location) || /^\$\{/.test(location)) {
     hasGit = true;

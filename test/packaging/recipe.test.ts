@@ -125,6 +125,17 @@ test('the checker fails a stale npm-shrinkwrap.json', async (t) => {
   t.regex(run.output, /npm-shrinkwrap\.json differs from package-lock\.json/);
 });
 
+test('the checker fails a shrinkwrap whose packages have no "resolved" URL (npmsw would skip them)', async (t) => {
+  const run = await checkEdited(async (dir) => {
+    const path = join(dir, 'bmc-rest-gateway', 'npm-shrinkwrap.json');
+    const lock = JSON.parse(await readFile(path, 'utf8'));
+    delete lock.packages['node_modules/koa'].resolved;
+    await writeFile(path, JSON.stringify(lock, null, 2) + '\n');
+  });
+  t.is(run.code, 1, run.output);
+  t.regex(run.output, /1 packages have no "resolved" URL \(e\.g\. node_modules\/koa\)/);
+});
+
 test('the checker fails a unit that is listed but not installed', async (t) => {
   const run = await checkEdited((dir) => editRecipe(dir, /SYSTEMD_SERVICE:\$\{PN\} = "/, 'SYSTEMD_SERVICE:${PN} = "bmc-rest-gateway-extra.service '));
   t.is(run.code, 1, run.output);

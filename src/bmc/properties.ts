@@ -8,6 +8,7 @@ import { BusError, type BusConnection } from '../dbus/bus.js';
 import type { Json } from '../dbus/convert.js';
 import type { Limiter } from './limit.js';
 import { DBUS_ERRORS, PROPERTIES_INTERFACE } from '../dbus/names.js';
+import { setOwn } from '../dbus/convert-out.js';
 import type { ServiceMap } from './mapper.js';
 import { dataInterfaces } from './members.js';
 
@@ -73,6 +74,19 @@ export class PropertyReader {
         reads.push(this.getAll(busName, objectPath, interfaceName));
       }
     }
-    return Object.assign({}, ...(await Promise.all(reads))) as PropertyMap;
+    return mergeProperties(await Promise.all(reads));
   }
+}
+
+/**
+ * The property maps of an object's interfaces as one map, later maps winning, key by key as own
+ * properties: Object.assign would run the `__proto__` setter for a property of that name (a valid
+ * D-Bus member that enumerate shows), dropping it or making its value the prototype.
+ */
+export function mergeProperties(maps: readonly PropertyMap[]): PropertyMap {
+  const merged: PropertyMap = {};
+  for (const properties of maps) {
+    for (const [name, value] of Object.entries(properties)) setOwn(merged, name, value);
+  }
+  return merged;
 }

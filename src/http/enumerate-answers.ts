@@ -106,7 +106,7 @@ export class EnumerateAnswers {
     setMaxListeners(0, controller.signal);
     const flight: Flight = { waiters: new Set(), controller };
     this.#flights.set(objectPath, flight);
-    this.#compute(objectPath, controller.signal).then(({ objects, release }) => {
+    this.#compute(objectPath, controller).then(({ objects, release }) => {
       this.#forget(objectPath, flight);
       // Each client is written the answer from the same objects; the budget is held until the last is done.
       let streams = flight.waiters.size;
@@ -141,15 +141,21 @@ export class EnumerateAnswers {
     flight.controller.abort(new Error(`every client of the enumerate of ${objectPath} left`));
   }
 
-  async #compute(objectPath: string, signal: AbortSignal): Promise<{ objects: EnumeratedObjects; release: Release }> {
-    const plan = await this.#bmc.planEnumerate(objectPath, signal);
-    const release = await this.#budget.acquire(plan.objectCount * ESTIMATED_BYTES_PER_OBJECT, signal);
+  async #compute(objectPath: string, controller: AbortController): Promise<{ objects: EnumeratedObjects; release: Release }> {
+    const { signal } = controller;
+    let release: Release | undefined;
     try {
+      const plan = await this.#bmc.planEnumerate(objectPath, signal);
+      release = await this.#budget.acquire(plan.objectCount * ESTIMATED_BYTES_PER_OBJECT, signal);
       const objects = await this.#bmc.fetchEnumerate(plan, 1, signal);
       signal.throwIfAborted();
       return { objects, release };
     } catch (err) {
-      release();
+      // One failed call (a manager that timed out) fails the enumerate at once, but the other
+      // calls are still in flight and their replies would go on being decoded, megabytes of them,
+      // into objects nobody will read, outside the budget: stop them before giving it back.
+      if (!signal.aborted) controller.abort(err);
+      release?.();
       throw err;
     }
   }

@@ -198,6 +198,23 @@ test('a failure is every waiter\'s failure', async (t) => {
   t.is(answers.inFlight, 0);
 });
 
+test('a failed fetch stops the calls still in flight before the budget is given back', async (t) => {
+  const { source, budget, answers } = setup();
+  const pending = answers.answer('/x', new AbortController().signal);
+  await turn();
+  source.plan('/x', 4);
+  await turn();
+  const fetch = source.fetches[0];
+  let abortedWhileGranted: number | undefined;
+  fetch?.signal?.addEventListener('abort', () => { abortedWhileGranted = budget.granted; });
+  // One manager's GetManagedObjects timed out: the source rejects while its other calls go on.
+  fetch?.reject(new Error('NoReply'));
+  await t.throwsAsync(pending, { message: 'NoReply' });
+  t.true(fetch?.signal?.aborted, 'the other calls are told to stop');
+  t.is(abortedWhileGranted, 4 * ESTIMATED_BYTES_PER_OBJECT, 'they are stopped before the budget is released');
+  t.is(budget.granted, 0);
+});
+
 test('a client that takes nothing of its answer loses it after the stall timeout, and the budget is given back', async (t) => {
   const { source, budget, answers } = setup(10);
   const pending = answers.answer('/x', new AbortController().signal);

@@ -158,7 +158,11 @@ export class BusConnection {
    * all that is in memory of it at a time.
    */
   callEntries(call: MethodCall, replySignature: string, entry: EntryReader): Promise<void> {
-    if (!/^a\{[so]a/.test(replySignature)) throw new TypeError(`callEntries reads dicts of a string or path to an array, not '${replySignature}'`);
+    // The entry stream pads each value array to 8 bytes after its length, which is right only for
+    // arrays of 8-aligned elements (dicts, structs, 64-bit numbers): a{sas} would be mis-framed.
+    if (!/^a\{[so]a[{(xtd]/.test(replySignature)) {
+      throw new TypeError(`callEntries reads dicts of a string or path to an array of 8-aligned elements, not '${replySignature}'`);
+    }
     return this.#request(call, (reply) => {
       if (reply.signature !== replySignature) throw new DecodeError(`signature '${reply.signature}', expected '${replySignature}'`);
       const reader = bodyReader(reply);

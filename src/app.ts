@@ -70,7 +70,7 @@ export function createApp(deps: AppDeps): Koa<GatewayState> {
       idleTimeoutMs: config.bodyTimeoutMs,
     }),
     dumpDir: config.dumpDir,
-    consoleFiles: new ConsoleFiles(),
+    consoleFiles: new ConsoleFiles(undefined, config.cookieNames.xsrf),
     body: { maxBytes: JSON_BODY_LIMIT, timeoutMs: config.bodyTimeoutMs },
   }));
   return app;

@@ -29,11 +29,22 @@ export function endSession(reason: string): void {
   sessionEndListener?.(reason);
 }
 
-/** The XSRF cookie's value (its name ends in XSRF-TOKEN whichever naming the gateway uses). */
+/**
+ * The XSRF cookie's name: the gateway writes its configured name into the
+ * page (index.html's `bmc-xsrf-cookie` meta element, http/console-files.ts).
+ * An exact name, never a suffix: bmcweb's `XSRF-TOKEN` on the same host is
+ * another server's cookie.
+ */
+export function xsrfCookieName(): string {
+  return document.querySelector('meta[name="bmc-xsrf-cookie"]')?.getAttribute('content') || '__Host-BMCGW-XSRF-TOKEN';
+}
+
+/** The XSRF cookie's value, by its exact name. */
 export function xsrfToken(): string | undefined {
+  const wanted = xsrfCookieName();
   for (const part of document.cookie.split(';')) {
     const [name, ...value] = part.trim().split('=');
-    if (name !== undefined && name.endsWith('XSRF-TOKEN')) return value.join('=');
+    if (name === wanted) return value.join('=');
   }
   return undefined;
 }
@@ -66,16 +77,40 @@ export async function request<T = unknown>(method: string, path: string, data?: 
 
 export const get = <T = unknown>(path: string) => request<T>('GET', path);
 
-/** Logs in with the body the web UI sends; the answer sets the session and XSRF cookies. */
-export async function login(username: string, password: string): Promise<void> {
+/**
+ * Logs in with the body the web UI sends (bmcweb's, with the one-time code
+ * as `token` when there is one); the answer sets the session and XSRF
+ * cookies. Resolves with the answer's `extendedMessage`: set when the
+ * session is restricted (an expired password, a one-time code secret to set
+ * up first), which every other request then answers with 403.
+ */
+export async function login(username: string, password: string, code = ''): Promise<string | undefined> {
   const response = await fetch('/login', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
     credentials: 'same-origin',
-    body: JSON.stringify({ username, password }),
+    body: JSON.stringify({ username, password, ...(code ? { token: code } : {}) }),
   });
-  const body = await response.json().catch(() => undefined);
+  const body = await response.json().catch(() => undefined) as { extendedMessage?: unknown } | undefined;
   if (!response.ok) throw new ApiError(response.status, describe(response.status, body));
+  return typeof body?.extendedMessage === 'string' ? body.extendedMessage : undefined;
+}
+
+/**
+ * Whether the session still holds, asked cheaply (`GET /version`, no D-Bus):
+ * false only when the gateway answers 401. Does not end the session itself:
+ * the caller knows the better reason.
+ */
+export async function sessionHolds(): Promise<boolean> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  const token = xsrfToken();
+  if (token) headers['X-XSRF-TOKEN'] = token;
+  try {
+    const response = await fetch('/version', { headers, credentials: 'same-origin' });
+    return response.status !== 401;
+  } catch {
+    return true; // no answer: the network, not the session; the websocket's retries find out
+  }
 }
 
 export async function logout(): Promise<void> {

@@ -4,12 +4,16 @@
  * to the views that listen. A browser cannot set headers on a websocket, so
  * the XSRF token travels as the subprotocol, as phosphor-webui did.
  *
- * Close code 1008 is the gateway ending the session (logout elsewhere,
- * eviction, expiry, account disabled or demoted: the reason says which);
- * any other close (network, gateway restart) is retried with a growing
- * delay, at most one connection at a time: no polling.
+ * Close code 1008 is a policy close: the gateway ending the session (logout
+ * elsewhere, eviction, expiry, account disabled or demoted), but also a
+ * client too slow for its events or a refused filter, with the session
+ * intact. So on 1008 the page asks the gateway (`sessionHolds`): a 401 ends
+ * the session with the close's reason; otherwise the socket is reopened
+ * like after any other close, with a notice saying why it closed. Closes are
+ * retried with a growing delay (1 s to 30 s), at most one connection at a
+ * time: no polling.
  */
-import { endSession, xsrfToken } from './api.js';
+import { endSession, sessionHolds, xsrfToken } from './api.js';
 
 export interface BusEvent {
   readonly event: 'PropertiesChanged' | 'InterfacesAdded' | 'InterfacesRemoved';
@@ -21,12 +25,14 @@ export interface BusEvent {
 
 type Listener = (event: BusEvent) => void;
 type StatusListener = (connected: boolean) => void;
+type NoticeListener = (notice: string) => void;
 
 const FILTER = JSON.stringify({ events: ['PropertiesChanged', 'InterfacesAdded', 'InterfacesRemoved'] });
 
 export class Live {
   readonly #listeners = new Set<Listener>();
   readonly #statusListeners = new Set<StatusListener>();
+  readonly #noticeListeners = new Set<NoticeListener>();
   #socket: WebSocket | undefined;
   #retryMs = 1000;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -54,6 +60,17 @@ export class Live {
   onStatus(listener: StatusListener): () => void {
     this.#statusListeners.add(listener);
     return () => this.#statusListeners.delete(listener);
+  }
+
+  /** Hears why the connection was closed when the session outlived the close (a 1008 "too slow"). */
+  onNotice(listener: NoticeListener): () => void {
+    this.#noticeListeners.add(listener);
+    return () => this.#noticeListeners.delete(listener);
+  }
+
+  #retry(): void {
+    this.#retryTimer = setTimeout(() => this.#open(), this.#retryMs);
+    this.#retryMs = Math.min(this.#retryMs * 2, 30_000);
   }
 
   #setConnected(connected: boolean): void {
@@ -85,12 +102,20 @@ export class Live {
       this.#socket = undefined;
       this.#setConnected(false);
       if (this.#stopped) return;
-      if (close.code === 1008) {
-        endSession(close.reason || 'the gateway closed the live connection');
+      if (close.code !== 1008) {
+        this.#retry();
         return;
       }
-      this.#retryTimer = setTimeout(() => this.#open(), this.#retryMs);
-      this.#retryMs = Math.min(this.#retryMs * 2, 30_000);
+      const reason = close.reason || 'the gateway closed the live connection';
+      void sessionHolds().then((holds) => {
+        if (this.#stopped || this.#socket !== undefined) return;
+        if (!holds) {
+          endSession(reason);
+          return;
+        }
+        for (const listener of this.#noticeListeners) listener(`The live connection was closed (${reason}); reconnecting.`);
+        this.#retry();
+      });
     };
   }
 }

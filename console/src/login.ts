@@ -1,9 +1,14 @@
-/** The login form; `notice` says why the last session ended, when it did. */
+/**
+ * The login form; `notice` says why the last session ended, when it did.
+ * The one-time code is optional: only accounts that need one send it (as
+ * `token`); the gateway's 401 says when it is missing. `onLogin` gets the
+ * answer's restriction message, if any (api.ts `login`).
+ */
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { login } from './api.js';
 
-export function Login({ notice, onLogin }: { notice: string | undefined; onLogin: (user: string) => void }) {
+export function Login({ notice, onLogin }: { notice: string | undefined; onLogin: (user: string, restricted: string | undefined) => void }) {
   const [error, setError] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   const userField = useRef<HTMLInputElement>(null);
@@ -16,8 +21,8 @@ export function Login({ notice, onLogin }: { notice: string | undefined; onLogin
     setBusy(true);
     setError(undefined);
     try {
-      await login(user, String(form.get('password') ?? ''));
-      onLogin(user);
+      const restricted = await login(user, String(form.get('password') ?? ''), String(form.get('code') ?? '').trim());
+      onLogin(user, restricted);
     } catch (err) {
       setError((err as Error).message);
     } finally {
@@ -33,6 +38,8 @@ export function Login({ notice, onLogin }: { notice: string | undefined; onLogin
         <input id="username" name="username" autocomplete="username" required ref=${userField} />
         <label for="password">Password</label>
         <input id="password" name="password" type="password" autocomplete="current-password" required />
+        <label for="code">One-time code <span class="muted">(only if your account needs one)</span></label>
+        <input id="code" name="code" autocomplete="one-time-code" inputmode="numeric" />
         ${error && html`<p class="error" role="alert">${error}</p>`}
         <button type="submit" disabled=${busy}>Log in</button>
       </form>

@@ -10,11 +10,17 @@
  * this origin only, no inline script or style, no frames, no third party
  * (a BMC has no internet). Asset names carry a content hash (console/build.mjs),
  * so they are cached for good; index.html is revalidated every time.
+ *
+ * index.html names the XSRF cookie the page must echo (a meta element the
+ * build writes with the default name): the gateway puts the configured name
+ * there (--xsrf-cookie, --bmcweb-cookies), so the page looks the cookie up
+ * by its exact name, never by a suffix (docs/CONSOLE.md).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { OWN_COOKIE_NAMES } from '../auth/cookies.js';
 import type { GatewayMiddleware } from './state.js';
 
 /** Where the build puts the console: build/console next to build/src. */
@@ -42,11 +48,18 @@ interface ConsoleFile {
 /** A content hash in the name (`main-3F2A9B1C.js`): the file never changes under that name. */
 const HASHED = /-[A-Z0-9]{8}\.[a-z]+$/;
 
+/** The element console/build.mjs writes into index.html (cookie names are tokens, config.ts: only `&` needs escaping). */
+export const XSRF_META = (name: string) => `<meta name="bmc-xsrf-cookie" content="${name.replaceAll('&', '&amp;')}">`;
+const DEFAULT_XSRF_COOKIE = OWN_COOKIE_NAMES.xsrf;
+
 export class ConsoleFiles {
   readonly #files = new Map<string, ConsoleFile>();
 
-  /** Reads the directory's regular files of known types (none when it does not exist: the console is not built). */
-  constructor(dir: string = CONSOLE_DIR) {
+  /**
+   * Reads the directory's regular files of known types (none when it does not exist: the console
+   * is not built); `xsrfCookie` is the configured XSRF cookie name, written into index.html.
+   */
+  constructor(dir: string = CONSOLE_DIR, xsrfCookie: string = DEFAULT_XSRF_COOKIE) {
     let names: string[];
     try {
       names = readdirSync(dir);
@@ -57,7 +70,8 @@ export class ConsoleFiles {
       const type = CONTENT_TYPES[extname(name)];
       const path = join(dir, name);
       if (type === undefined || !statSync(path).isFile()) continue;
-      const body = readFileSync(path);
+      let body = readFileSync(path);
+      if (name === 'index.html') body = Buffer.from(body.toString('utf8').replace(XSRF_META(DEFAULT_XSRF_COOKIE), XSRF_META(xsrfCookie)));
       this.#files.set(name, {
         body,
         gzip: gzipSync(body, { level: 9 }),

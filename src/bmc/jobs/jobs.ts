@@ -130,24 +130,25 @@ export class Jobs {
   }
 
   async #follow(job: Job, prepared: PreparedWrite, rule: CompletionRule | undefined): Promise<{ msg?: string; result: Json }> {
-    if (!rule?.watch) {
+    // parseCompletionRules admits `watch` only with `done`; a rule without both is not followed.
+    if (!rule?.watch || !rule.done) {
       const result = okEnvelope(await prepared.send(this.#options.callTimeoutMs));
       return rule?.lost === undefined ? { result } : { msg: rule.lost, result };
     }
-    const watch = rule.watch;
+    const { watch, done, via } = rule;
     let watchedPath: string | undefined = rule.object === 'result' ? undefined : prepared.objectPath;
     let end: ((outcome: { msg?: string }) => void) | undefined;
     const ended = new Promise<{ msg?: string }>((resolve) => (end = resolve));
-    let seenVia = rule.via === undefined;
+    let seenVia = via === undefined;
     let signalled = false;
     const judge = (value: Json): void => {
       if (typeof value !== 'string') return;
       if (rule.error?.includes(value)) return end?.({ msg: `${watch.property} became ${value}` });
       if (!seenVia) {
-        seenVia = rule.via!.includes(value);
+        seenVia = via?.includes(value) ?? true;
         return;
       }
-      if (rule.done?.includes(value)) end?.({});
+      if (done.includes(value)) end?.({});
     };
     const onChange = (change: PropertyChange): void => {
       if (change.objectPath !== watchedPath) return;
@@ -163,7 +164,7 @@ export class Jobs {
     // A dump entry lies below the manager it is created by; a written object's changes are its own.
     const subscription = await this.#bmc.watchProperties(prepared.objectPath, onChange);
     const limitMs = (rule.timeoutSeconds ?? this.#options.callTimeoutMs / 1000) * 1000;
-    const timer = setTimeout(() => end?.({ msg: `time limit of ${limitMs / 1000} s passed before ${watch.property} became ${rule.done!.join(' or ')}` }), limitMs);
+    const timer = setTimeout(() => end?.({ msg: `time limit of ${limitMs / 1000} s passed before ${watch.property} became ${done.join(' or ')}` }), limitMs);
     // A job never keeps the daemon from stopping.
     timer.unref();
     try {

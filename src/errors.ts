@@ -110,6 +110,11 @@ export const errors = {
   propertyNotCreatable: (status: 400 | 403, name: string) =>
     new GatewayError(status, `The specified property cannot be created: '${name}'`),
   insufficientPrivileges: () => new GatewayError(403, 'Insufficient privileges'),
+  /** A write that waited (a lock, a queued job) whose caller lost the right to it meanwhile: nothing was sent. */
+  rightLapsed: (reason: string) =>
+    new GatewayError(403, `Insufficient privileges: the account lost the right to this write while it waited (${reason}); nothing was sent`),
+  /** A write that waited for a lock and whose client closed the connection meanwhile (nginx's 499; only the audit line shows it). */
+  clientGone: () => new GatewayError(499, 'The client closed the connection while the write waited; nothing was sent'),
   /** Details go to the log as the cause, never to the client. */
   internal: (cause?: unknown) => new GatewayError(500, 'Internal Server Error', { cause }),
   noSuchUser: (user: string) => new GatewayError(404, `No such user: '${user}'`),

@@ -43,6 +43,21 @@ export type WrittenValue =
 export interface WriteAccess {
   readonly check: (target: WriteTarget) => void;
   readonly record: (written: WrittenValue) => void;
+  /**
+   * Follows the caller's right to these targets while the write waits (for a
+   * lock, or queued as a job): the account may be disabled or demoted, the
+   * session may end meanwhile (docs/SECURITY.md, "Authorisation follows the
+   * account"). Whoever sends after a wait asks it first.
+   */
+  readonly follow: (targets: readonly WriteTarget[]) => Authority;
+}
+
+/** The caller's right to a write, followed while it waits. */
+export interface Authority {
+  /** Why the caller may no longer send the write ('account disabled', 'session ended', ...), or undefined. */
+  lapsed(): string | undefined;
+  /** Stops following (the write was sent, refused or abandoned). */
+  stop(): void;
 }
 
 /**

@@ -10,7 +10,9 @@
  * known only after introspection, inside the write; for the verbs the route
  * table marks `writes`, the guard lets such a "pending" decision through and
  * gives the handler a WriteAccess whose `check` asks the policy again for
- * every property, method or Delete before anything is sent.
+ * every property, method or Delete before anything is sent. A write that
+ * waits (a lock, a queued job) follows the account meanwhile (`follow`): it
+ * is not sent once the account or the session lost the right to it.
  */
 import { forbiddenFor } from '../auth/account-notices.js';
 import type { AuthGuard } from '../auth/auth-guard.js';
@@ -64,6 +66,21 @@ function writeAccess(ctx: GatewayContext, guard: AuthGuard, principal: Principal
     },
     record: (written) => {
       (ctx.state.written ??= []).push(written);
+    },
+    // What a websocket gets (the guard's account watch, the session's end), for a write that waits.
+    follow: (targets) => {
+      let reason: string | undefined;
+      const lapse = (why: string) => {
+        reason ??= why;
+      };
+      const stops = targets.map(({ interfaceName, member }) => guard.watchAccount(principal, { ...action, interfaceName, member }, lapse));
+      if (principal.sessionToken !== undefined) stops.push(guard.onSessionEnd(principal.sessionToken, () => lapse('session ended')));
+      return {
+        lapsed: () => reason,
+        stop: () => {
+          for (const stop of stops.splice(0)) stop();
+        },
+      };
     },
   };
 }

@@ -128,7 +128,8 @@ test.serial('locks: of two racing power-ons one gets the job, one a 409 naming i
   t.is(lost.status, 409, lost.text);
   t.regex((lost.json as { data: { description: string } }).data.description, new RegExp(`job ${uri}`));
   t.is((lost.json as { message: string }).message, '409 Conflict');
-  t.is(lost.headers['content-location'], uri);
+  t.is(lost.headers.link, `<${uri}>; rel="related"`);
+  t.is(lost.headers['content-location'], undefined);
   // The boot takes six steps of the simulated BMC (TRANSITION_MS each): the job still runs.
   const chassis = await h.client.request('PUT', '/xyz/openbmc_project/state/chassis0/attr/RequestedPowerTransition',
     { body: { data: 'xyz.openbmc_project.State.Chassis.Transition.Off' } });
@@ -275,6 +276,20 @@ test.serial('ETag on objects and attributes; If-None-Match answers 304; If-Match
   t.not((await h.client.get(path, { headers: { 'If-None-Match': tag } })).status, 304);
   const any = await h.client.request('PUT', `${path}/attr/Asserted`, { body: { data: false }, headers: { 'If-Match': '*' } });
   t.is(any.status, 200);
+});
+
+test.serial('If-Match comes after the authorisation: a caller who may not write the property gets 403, never a 412 with its ETag', async (t) => {
+  // Operators may write RequestedHostTransition on host0, not RetryAttempts (a per-property policy decision).
+  const operator = h.clientAs(TEST_USERS.operator);
+  const attr = await operator.request('PUT', `${HOST}/attr/RetryAttempts`, { body: { data: 1 }, headers: { 'If-Match': '"x"' } });
+  t.is(attr.status, 403, attr.text);
+  t.is(attr.headers.etag, undefined);
+  const patch = await operator.request('PATCH', HOST, { body: { data: { RetryAttempts: 1 } }, headers: { 'If-Match': '"x"' } });
+  t.is(patch.status, 403, patch.text);
+  t.is(patch.headers.etag, undefined);
+  // What it may write still gets the 412.
+  const allowed = await operator.request('PUT', TRANSITION, { body: HOST_T('Off'), headers: { 'If-Match': '"x"' } });
+  t.is(allowed.status, 412, allowed.text);
 });
 
 test.serial('/subscribe with events ["JobChanged"]: a job\'s changes are pushed to its owner and administrators, nobody else', async (t) => {

@@ -72,7 +72,28 @@ const badRules: Array<[unknown, RegExp]> = [
   [[{ name: 'a', interface: 'i', property: 'p', lost: 'x', object: 'other' }], /rule 1\.object/],
   [[{ name: 'a', interface: 'i', property: 'p', watch: { interface: 'i' }, done: ['x'] }], /rule 1\.watch/],
   [[{ name: 'a', interface: 'i', property: 'p', lost: 'x', colour: 'red' }], /unknown field 'colour'/],
+  // `watch` needs `done` (at its time limit the job says which values it waited for), and excludes `lost`.
+  [[{ name: 'w', interface: 'i', property: 'p', watch: { interface: 'i', property: 'q' } }], /^rule 1 \('w'\): 'watch' requires 'done'/],
+  [[{ name: 'w', interface: 'i', property: 'p', watch: { interface: 'i', property: 'q' }, lost: 'x' }], /^rule 1 \('w'\): give 'watch' and 'done', or 'lost', not both$/],
+  [[{ name: 'w', interface: 'i', property: 'p', watch: { interface: 'i', property: 'q' }, done: ['d'], lost: 'x' }], /^rule 1 \('w'\): give 'watch' and 'done', or 'lost', not both$/],
+  [[{ name: 'w', interface: 'i', property: 'p', watch: { interface: 'i', property: 'q' }, error: ['e'] }], /'watch' requires 'done'/],
+  [[{ name: 'd', interface: 'i', property: 'p', done: ['d'] }], /^rule 1 \('d'\): 'done' requires 'watch'$/],
+  [[{ name: 'd', interface: 'i', property: 'p', lost: 'x', via: ['v'] }], /^rule 1 \('d'\): 'via' requires 'watch'$/],
+  [[{ name: 'ok', interface: 'i', property: 'p', lost: 'x' }, { name: 'w2', interface: 'i', method: 'm', watch: { interface: 'i', property: 'q' } }],
+    /^rule 2 \('w2'\): 'watch' requires 'done'/],
 ];
+const goodRules: unknown[] = [
+  { name: 'followed', interface: 'i', property: 'p', watch: { interface: 'i', property: 'q' }, done: ['d'] },
+  { name: 'full', interface: 'i', method: 'm', object: 'result', watch: { interface: 'i', property: 'q' }, done: ['d'], error: ['e'], via: ['v'],
+    progress: { interface: 'i', property: 'r' }, holds: ['{path}'], timeoutSeconds: 5 },
+  { name: 'lost', interface: 'i', property: 'p', values: ['v'], lost: 'x', holds: ['{path}'] },
+];
+for (const rule of goodRules) {
+  test(`completion rules: accepts ${JSON.stringify(rule)}`, (t) => {
+    t.deepEqual(parseCompletionRules([rule]), [rule]);
+  });
+}
+
 for (const [json, error] of badRules) {
   test(`completion rules: rejects ${JSON.stringify(json)}`, (t) => {
     t.throws(() => parseCompletionRules(json), { message: error });

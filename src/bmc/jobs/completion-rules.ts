@@ -153,7 +153,14 @@ export function parseCompletionRules(json: unknown): CompletionRule[] {
     watched('progress');
     if ((rule.property === undefined) === (rule.method === undefined)) throw new CompletionRuleError(`${at}: give 'property' or 'method', not both`);
     if (rule.object !== undefined && rule.object !== 'target' && rule.object !== 'result') throw new CompletionRuleError(`${at}.object: expected 'target' or 'result'`);
-    if (rule.lost === undefined && (rule.watch === undefined || rule.done === undefined)) throw new CompletionRuleError(`${at}: give 'watch' and 'done', or 'lost'`);
+    // A rule is followed (`watch` with `done`) or reported lost at once (`lost`), never both, never half.
+    const named = typeof rule.name === 'string' ? `${at} ('${rule.name}')` : at;
+    if (rule.watch !== undefined && rule.lost !== undefined) throw new CompletionRuleError(`${named}: give 'watch' and 'done', or 'lost', not both`);
+    if (rule.watch !== undefined && rule.done === undefined) throw new CompletionRuleError(`${named}: 'watch' requires 'done' (the values that end the job)`);
+    for (const key of ['done', 'error', 'via', 'progress'] as const) {
+      if (rule[key] !== undefined && rule.watch === undefined) throw new CompletionRuleError(`${named}: '${key}' requires 'watch'`);
+    }
+    if (rule.lost === undefined && rule.watch === undefined) throw new CompletionRuleError(`${named}: give 'watch' and 'done', or 'lost'`);
     const timeout = rule.timeoutSeconds;
     if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout > 0) || timeout > 86_400)) {
       throw new CompletionRuleError(`${at}.timeoutSeconds: expected a number of seconds above 0, at most 86400`);

@@ -9,10 +9,10 @@
  * request would have answered.
  */
 import type { Json } from '../../dbus/convert.js';
-import { GatewayError, toGatewayError } from '../../errors.js';
+import { GatewayError, errors, toGatewayError } from '../../errors.js';
 import type { Bmc } from '../objects.js';
 import type { PropertyChange } from '../property-watch.js';
-import type { PreparedWrite } from '../writes.js';
+import type { Authority, PreparedWrite } from '../writes.js';
 import { type CompletionRule, findRule, heldObjects } from './completion-rules.js';
 import { type Job, type JobCaller, type JobRequest, JobTable, isFinished } from './job-table.js';
 
@@ -28,9 +28,21 @@ function okEnvelope(data: Json): Json {
   return { data, message: '200 OK', status: 'ok' };
 }
 
+/**
+ * The 409 of a write on a held object. It links the job (RFC 8288 `related`):
+ * `Content-Location` would claim the error body is a representation of the job.
+ */
 export function conflict(job: Job): GatewayError {
   return new GatewayError(409, `The object is being changed by job ${job.uri}; retry when it has ended, or send 'Prefer: wait=<seconds>'`,
-    { headers: { 'Content-Location': job.uri } });
+    { headers: { Link: `<${job.uri}>; rel="related"` } });
+}
+
+/** How a synchronous write waits for a lock. */
+export interface Waiting {
+  /** Aborts when the client has gone: the write is then never sent. */
+  readonly signal?: AbortSignal;
+  /** Starts following the caller's right to the write (asked only when it has to wait). */
+  readonly follow?: () => Authority;
 }
 
 export class Jobs {
@@ -51,15 +63,32 @@ export class Jobs {
     return findRule(this.#rules, targets);
   }
 
-  /** A synchronous write: waits up to `waitMs` for the jobs holding its objects, else 409; then sends it. */
-  async run(prepared: PreparedWrite, waitMs: number): Promise<Json> {
+  /**
+   * A synchronous write: waits up to `waitMs` for the jobs holding its
+   * objects, else 409; then sends it. A wait ends when the client leaves
+   * (`signal`: nothing is sent, ever) and is followed by the caller's
+   * authority (`follow`: nothing is sent once the account or session lost
+   * the right to it).
+   */
+  async run(prepared: PreparedWrite, waitMs: number, waiting: Waiting = {}): Promise<Json> {
     const holds = heldObjects(findRule(this.#rules, prepared.targets), prepared.objectPath);
     const deadline = Date.now() + waitMs;
-    for (let holder = this.table.holder(holds); holder; holder = this.table.holder(holds)) {
-      if (Date.now() >= deadline) throw conflict(holder);
-      await this.table.released(deadline - Date.now());
+    let authority: Authority | undefined;
+    try {
+      for (let holder = this.table.holder(holds); holder; holder = this.table.holder(holds)) {
+        if (Date.now() >= deadline) throw conflict(holder);
+        authority ??= waiting.follow?.();
+        // (An abort before the wait began would never wake it.)
+        if (!waiting.signal?.aborted) await this.table.released(deadline - Date.now(), waiting.signal);
+        if (waiting.signal?.aborted) throw errors.clientGone();
+      }
+      // Checked in the same turn as the lock and the send: no await between them.
+      const lapsed = authority?.lapsed();
+      if (lapsed !== undefined) throw errors.rightLapsed(lapsed);
+      return await prepared.send();
+    } finally {
+      authority?.stop();
     }
-    return prepared.send();
   }
 
   /**
@@ -67,14 +96,17 @@ export class Jobs {
    * queued up to `waitMs` when they are held and the client said it would wait;
    * 409 otherwise (so of two racing power-ons one gets the job, one the 409).
    */
-  submit(prepared: PreparedWrite, caller: JobCaller, request: JobRequest, waitMs: number): Job {
+  submit(prepared: PreparedWrite, caller: JobCaller, request: JobRequest, waitMs: number, follow?: () => Authority): Job {
     const rule = findRule(this.#rules, prepared.targets);
     const holds = heldObjects(rule, prepared.objectPath);
     const holder = this.table.holder(holds);
     if (holder && waitMs <= 0) throw conflict(holder);
     const job = this.table.add(caller.user, request, rule?.name, holds);
     if (holder) {
-      void this.#whenFree(job, Date.now() + waitMs).then((started) => {
+      // Queued: the creator's right is followed until the job starts (or never does).
+      const authority = follow?.();
+      void this.#whenFree(job, Date.now() + waitMs, authority).then((started) => {
+        authority?.stop();
         if (started) void this.#run(job, prepared, rule);
       });
     } else {
@@ -99,13 +131,21 @@ export class Jobs {
   /**
    * Waits for the job's objects and starts it (taking its locks in the same
    * turn as the check, so two queued jobs cannot both take them); false when
-   * it was cancelled meanwhile or the wait ran out (then it ends as the 409).
+   * it was cancelled meanwhile, the wait ran out (then it ends as the 409),
+   * or its creator lost the right to it (then it ends as the 403 the
+   * synchronous request would now get, and nothing is sent).
    */
-  async #whenFree(job: Job, deadline: number): Promise<boolean> {
+  async #whenFree(job: Job, deadline: number, authority: Authority | undefined): Promise<boolean> {
     for (;;) {
       if (isFinished(job)) return false;
       const holder = this.table.holder(job.holds);
       if (!holder) {
+        const lapsed = authority?.lapsed();
+        if (lapsed !== undefined) {
+          const refusal = errors.rightLapsed(lapsed);
+          this.table.finish(job, 'error', { msg: refusal.description, result: refusal.toEnvelope() });
+          return false;
+        }
         this.table.start(job);
         return true;
       }
@@ -130,24 +170,25 @@ export class Jobs {
   }
 
   async #follow(job: Job, prepared: PreparedWrite, rule: CompletionRule | undefined): Promise<{ msg?: string; result: Json }> {
-    if (!rule?.watch) {
+    // parseCompletionRules admits `watch` only with `done`; a rule without both is not followed.
+    if (!rule?.watch || !rule.done) {
       const result = okEnvelope(await prepared.send(this.#options.callTimeoutMs));
       return rule?.lost === undefined ? { result } : { msg: rule.lost, result };
     }
-    const watch = rule.watch;
+    const { watch, done, via } = rule;
     let watchedPath: string | undefined = rule.object === 'result' ? undefined : prepared.objectPath;
     let end: ((outcome: { msg?: string }) => void) | undefined;
     const ended = new Promise<{ msg?: string }>((resolve) => (end = resolve));
-    let seenVia = rule.via === undefined;
+    let seenVia = via === undefined;
     let signalled = false;
     const judge = (value: Json): void => {
       if (typeof value !== 'string') return;
       if (rule.error?.includes(value)) return end?.({ msg: `${watch.property} became ${value}` });
       if (!seenVia) {
-        seenVia = rule.via!.includes(value);
+        seenVia = via?.includes(value) ?? true;
         return;
       }
-      if (rule.done?.includes(value)) end?.({});
+      if (done.includes(value)) end?.({});
     };
     const onChange = (change: PropertyChange): void => {
       if (change.objectPath !== watchedPath) return;
@@ -163,7 +204,7 @@ export class Jobs {
     // A dump entry lies below the manager it is created by; a written object's changes are its own.
     const subscription = await this.#bmc.watchProperties(prepared.objectPath, onChange);
     const limitMs = (rule.timeoutSeconds ?? this.#options.callTimeoutMs / 1000) * 1000;
-    const timer = setTimeout(() => end?.({ msg: `time limit of ${limitMs / 1000} s passed before ${watch.property} became ${rule.done!.join(' or ')}` }), limitMs);
+    const timer = setTimeout(() => end?.({ msg: `time limit of ${limitMs / 1000} s passed before ${watch.property} became ${done.join(' or ')}` }), limitMs);
     // A job never keeps the daemon from stopping.
     timer.unref();
     try {

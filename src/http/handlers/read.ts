@@ -63,7 +63,7 @@ export function objectPathOf(route: { readonly objectPath?: string }): string {
 }
 
 /** Aborts when the client's connection closes before its response is complete. */
-function clientGone(res: ServerResponse): AbortSignal {
+export function clientGone(res: ServerResponse): AbortSignal {
   const controller = new AbortController();
   res.once('close', () => {
     if (!res.writableFinished) controller.abort(new Error('the client closed the connection'));

@@ -7,10 +7,12 @@
  * an existing file is never replaced: when just one exists (a mistyped
  * --tls-key, a key not yet copied over) the start stops naming the missing
  * file, rather than putting a self-signed pair over an admin's certificate.
+ * When --tls-cert and --tls-key name the same file (bmcweb's server.pem holds
+ * both), the key and the certificate go into it in one write (mode 0600).
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type * as Selfsigned from 'selfsigned';
 import { ConfigError } from './config.js';
 
@@ -52,6 +54,11 @@ export async function loadOrCreateCertificate(certPath: string, keyPath: string)
     ],
   } as Parameters<typeof Selfsigned.generate>[1]);
   await mkdir(dirname(keyPath), { recursive: true, mode: 0o700 });
+  if (resolve(certPath) === resolve(keyPath)) {
+    // One file holding both (bmcweb's server.pem): one exclusive write, readable by the owner only.
+    await writeFile(keyPath, pems.private + pems.cert, { mode: 0o600, flag: 'wx' });
+    return { cert: pems.cert, key: pems.private, generated: true };
+  }
   await mkdir(dirname(certPath), { recursive: true, mode: 0o755 });
   // 'wx': fail rather than replace a file that appeared meanwhile (another instance, an admin).
   await writeFile(keyPath, pems.private, { mode: 0o600, flag: 'wx' });

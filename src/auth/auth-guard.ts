@@ -19,6 +19,7 @@
  * may carry a one-time code; a locked account is refused saying so.
  */
 import type { IncomingMessage } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import basicAuth from 'basic-auth';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -129,7 +130,7 @@ export class AuthGuard implements RequestGuard {
     } else if (basic !== undefined) {
       // As bmcweb: an expired password over Basic is a request that may only change it.
       const result = await this.#checkPassword({ user: basic.name, password: basic.pass }, clientAddress(req), 'basic',
-        () => loginRequired(req, 'Invalid username or password'));
+        () => loginRequired(req, 'Invalid username or password'), req);
       passwordExpired = result === 'password-expired';
       user = basic.name;
       via = 'basic';
@@ -154,10 +155,11 @@ export class AuthGuard implements RequestGuard {
 
   /**
    * `POST /login`: a new session, or 401/429. `notice` is what the account must do first (an
-   * expired password, a secret key to set up), for the answer's `extendedMessage`.
+   * expired password, a secret key to set up), for the answer's `extendedMessage`. With `req`,
+   * a check still waiting when its client closes the connection is dropped (#checkPassword).
    */
-  async login(attempt: LoginRequest, address: string): Promise<{ session: Session; notice?: string }> {
-    const result = await this.#checkPassword(attempt, address, 'login', () => new GatewayError(401, 'Invalid username or password'));
+  async login(attempt: LoginRequest, address: string, req?: IncomingMessage): Promise<{ session: Session; notice?: string }> {
+    const result = await this.#checkPassword(attempt, address, 'login', () => new GatewayError(401, 'Invalid username or password'), req);
     const session = this.#deps.sessions.create(attempt.user, { passwordChangeRequired: result === 'password-expired' });
     let account: Account | undefined;
     try {
@@ -231,10 +233,25 @@ export class AuthGuard implements RequestGuard {
    * slot); the check itself waits for a slot in the queue. Resolves with 'ok' or
    * 'password-expired'; throws `fail()` for a wrong password (a failure for the throttle), 401
    * saying so for a missing code or a locked account (not failures: they are the answer whatever
-   * the password), 503 when the backend is broken or too many checks wait.
+   * the password), 503 when the backend is broken or too many checks wait (or a better one took
+   * this one's place in the full queue). A check whose client closes the connection while it
+   * waits (its delay, its turn) leaves the queue without running and counts for nothing.
    */
-  async #checkPassword(attempt: LoginRequest, address: string, via: 'login' | 'basic', fail: () => GatewayError):
-    Promise<'ok' | 'password-expired'> {
+  async #checkPassword(attempt: LoginRequest, address: string, via: 'login' | 'basic', fail: () => GatewayError,
+    req: IncomingMessage | undefined): Promise<'ok' | 'password-expired'> {
+    const connection = whileConnected(req);
+    try {
+      return await this.#checkConnected(attempt, address, via, fail, connection.signal);
+    } catch (err) {
+      if (connection.signal.aborted) throw new GatewayError(503, CLIENT_GONE, { cause: err });
+      throw err;
+    } finally {
+      connection.release();
+    }
+  }
+
+  async #checkConnected(attempt: LoginRequest, address: string, via: 'login' | 'basic', fail: () => GatewayError,
+    signal: AbortSignal): Promise<'ok' | 'password-expired'> {
     const { user, password, code } = attempt;
     const throttle = this.#deps.throttle;
     const key = user.length <= MAX_USER_LENGTH ? user : user.slice(0, MAX_USER_LENGTH);
@@ -244,16 +261,16 @@ export class AuthGuard implements RequestGuard {
       throw fail();
     }
     const delayMs = throttle.userDelayMs(key);
-    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    if (delayMs > 0) await sleep(delayMs, undefined, { signal });
     let result: CheckResult;
     try {
       result = await this.#checks.run(() => throttle.addressFailures(address), () => {
         // The address may have failed enough while this check waited.
         refuseThrottled(throttle.addressRetryAfterSeconds(address));
         return this.#deps.credentials.verify({ user, password, remoteAddress: address, ...(code !== undefined ? { code } : {}) });
-      });
+      }, signal);
     } catch (err) {
-      if (err instanceof GatewayError) throw err;
+      if (err instanceof GatewayError || signal.aborted) throw err;
       if (err instanceof QueueFull) {
         throw new GatewayError(503, 'Too many logins in progress; try again later', { headers: { 'Retry-After': '5' } });
       }
@@ -285,6 +302,27 @@ export class AuthGuard implements RequestGuard {
       return false;
     }
   }
+}
+
+/** Nobody reads it: the client left while its password check waited. */
+const CLIENT_GONE = 'The client closed the connection before its password was checked';
+
+/**
+ * A signal that aborts when the request's connection closes (the client left), until
+ * `release`; never aborts without a request. Listens on the socket, which a keep-alive
+ * connection shares between requests, hence the release.
+ */
+function whileConnected(req: IncomingMessage | undefined): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  if (req === undefined) return { signal: controller.signal, release: () => {} };
+  const socket = req.socket as IncomingMessage['socket'] | null;
+  const gone = () => controller.abort(new Error('the client closed the connection'));
+  if (!socket || socket.destroyed) {
+    gone();
+    return { signal: controller.signal, release: () => {} };
+  }
+  socket.once('close', gone);
+  return { signal: controller.signal, release: () => socket.off('close', gone) };
 }
 
 function refuseThrottled(retryAfterSeconds: number): void {

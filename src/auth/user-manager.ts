@@ -38,6 +38,8 @@ import { type Account, type AccountsChanged, type RoleSource, accountFromUserInf
 export const USER_MANAGER_BUS_NAME = 'xyz.openbmc_project.User.Manager';
 export const USER_MANAGER_PATH = '/xyz/openbmc_project/user';
 export const USER_MANAGER_INTERFACE = 'xyz.openbmc_project.User.Manager';
+/** What every user object of the manager implements (a local or, once created, a remote user). */
+export const USER_ATTRIBUTES_INTERFACE = 'xyz.openbmc_project.User.Attributes';
 
 /** The user whose object `objectPath` is (`/xyz/openbmc_project/user/<name>`), if it is one. */
 export function userOfObject(objectPath: string): string | undefined {

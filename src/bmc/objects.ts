@@ -182,6 +182,21 @@ export class Bmc {
     return source;
   }
 
+  /**
+   * True when the mapper knows `objectPath` with an owner implementing
+   * `interfaceName`; false when it does not know the object or no owner
+   * implements it (other bus failures are thrown).
+   */
+  async hasInterface(objectPath: string, interfaceName: string): Promise<boolean> {
+    try {
+      await this.#mapper.getObject(objectPath, [interfaceName]);
+      return true;
+    } catch (err) {
+      if (err instanceof BusError && err.errorName === DBUS_ERRORS.FileNotFound) return false;
+      throw err;
+    }
+  }
+
   /** `GET <path>/list`: every path below, sorted. */
   async list(objectPath: string): Promise<string[]> {
     return Object.keys(await this.#mapper.getSubTree(objectPath, 0)).sort();

@@ -16,7 +16,12 @@
  *
  * Connections are keyed by the peer's address and port, which the raw TCP
  * socket and the TLS socket wrapped around it share (Node gives no public
- * link from one to the other).
+ * link from one to the other). A connection on a Unix-socket listener
+ * (systemd ListenStream=/path) has neither: it gets a key of its own
+ * (`unix|<n>`) and the address `unix`, which the per-address cap does not
+ * apply to (every local client is one "address" there; the total cap still
+ * does); its TLS socket is found through the raw socket it wraps (Node's
+ * `_parent`, the only link).
  */
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -55,6 +60,9 @@ export class ConnectionGuard {
   readonly #log: Logger;
   readonly #connections = new Map<string, Connection>();
   readonly #perAddress = new Map<string, number>();
+  /** Keys of connections without a peer address and port (Unix sockets), by raw socket. */
+  readonly #unixKeys = new WeakMap<Socket, string>();
+  #unixSeq = 0;
   #refused = 0;
   #refusedLoggedAt = 0;
 
@@ -110,13 +118,14 @@ export class ConnectionGuard {
   }
 
   #accepted(socket: Socket, tls: boolean): void {
-    const address = socket.remoteAddress ?? '?';
-    const key = keyOf(socket);
-    const count = (this.#perAddress.get(address) ?? 0) + 1;
+    let key = keyOf(socket);
+    const local = key === undefined;
     if (key === undefined) {
-      socket.destroy();
-      return;
+      key = `${UNIX_ADDRESS}|${++this.#unixSeq}`;
+      this.#unixKeys.set(socket, key);
     }
+    const address = local ? UNIX_ADDRESS : (socket.remoteAddress ?? '?');
+    const count = (this.#perAddress.get(address) ?? 0) + 1;
     const connection: Connection = { socket, address, inFlight: 0, upgraded: false, ...(tls ? {} : { http: socket }) };
     this.#connections.set(key, connection);
     this.#perAddress.set(address, count);
@@ -126,7 +135,7 @@ export class ConnectionGuard {
       if (left > 0) this.#perAddress.set(address, left);
       else this.#perAddress.delete(address);
     });
-    if (count > this.#limits.maxConnectionsPerAddress) {
+    if (!local && count > this.#limits.maxConnectionsPerAddress) {
       this.#dropped(`${address} has ${this.#limits.maxConnectionsPerAddress} open`);
       socket.destroy();
     }
@@ -148,7 +157,8 @@ export class ConnectionGuard {
   }
 
   #of(socket: Socket | null | undefined): Connection | undefined {
-    const key = socket ? keyOf(socket) : undefined;
+    if (!socket) return undefined;
+    const key = keyOf(socket) ?? this.#unixKeys.get(socket) ?? this.#unixKeys.get(parentOf(socket) as Socket);
     return key === undefined ? undefined : this.#connections.get(key);
   }
 
@@ -183,6 +193,15 @@ export function openFileLimit(limitsText?: string): number | undefined {
   }
   const soft = /^Max open files\s+(\S+)/m.exec(text)?.[1];
   return soft === undefined || !/^\d+$/.test(soft) ? undefined : Number(soft);
+}
+
+/** The address of connections on a Unix-socket listener (one for all: no per-address cap). */
+const UNIX_ADDRESS = 'unix';
+
+/** The raw socket a TLS socket wraps (Node keeps it as `_parent`; no public link exists), if any. */
+function parentOf(socket: Socket): object {
+  const parent = (socket as Socket & { _parent?: unknown })._parent;
+  return typeof parent === 'object' && parent !== null ? parent : socket;
 }
 
 function keyOf(socket: Socket): string | undefined {

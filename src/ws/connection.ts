@@ -40,6 +40,8 @@ export class SubscriberConnection implements EventSink {
   /** What to give back when the socket closes. */
   readonly #undo: Array<() => void> = [];
   #subscription: Subscription | undefined;
+  /** Why the account was revoked before the socket was upgraded (open() closes at once then). */
+  #revokedEarly: string | undefined;
 
   constructor(request: IncomingMessage, socket: Duplex, principal: Principal, deps: ConnectionDeps) {
     this.request = request;
@@ -47,6 +49,12 @@ export class SubscriberConnection implements EventSink {
     this.principal = principal;
     this.label = `${principal.user} from ${request.socket.remoteAddress ?? '?'}`;
     this.#deps = deps;
+    // Watched from the guard's yes on, not from the 101: a revocation while the match rules are
+    // added and ws is loaded (awaits in service.ts) must close the socket too.
+    this.#undo.push(deps.guard.watchAccount(principal, deps.action, (reason) => {
+      if (this.#subscription) this.#end(reason);
+      else this.#revokedEarly ??= reason;
+    }));
     this.#joined = deps.hub.join(this);
     // One cleanup for every outcome from here on: the socket closing.
     this.closed = new Promise((resolve) => {
@@ -73,9 +81,9 @@ export class SubscriberConnection implements EventSink {
     this.#subscription?.deliver(text);
   }
 
-  /** After the 101: the subscription, and the bindings to the session and the account. */
+  /** After the 101: the subscription and the binding to the session (the account is watched since the constructor). */
   open(ws: WebSocket): void {
-    const { guard, log, limits, action } = this.#deps;
+    const { guard, log, limits } = this.#deps;
     const subscription = new Subscription(ws, limits, log, this.label);
     this.#subscription = subscription;
     const token = this.principal.sessionToken;
@@ -83,7 +91,7 @@ export class SubscriberConnection implements EventSink {
     if (token !== undefined) {
       this.#undo.push(guard.onSessionEnd(token, () => this.#end('session ended')));
     }
-    this.#undo.push(guard.watchAccount(this.principal, action, (reason) => this.#end(reason)));
+    if (this.#revokedEarly !== undefined) this.#end(this.#revokedEarly);
     log.debug(`subscribe: ${this.label} connected`);
     ws.once('close', (code) => log.debug(`subscribe: ${this.label} disconnected (${code})`));
   }

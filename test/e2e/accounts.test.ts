@@ -116,6 +116,30 @@ test('SetPassword: administrators change anybody\'s (their sessions end), others
   t.false(h.logLines.join('\n').includes('r3set-by-admin'));
 });
 
+test('SetPassword: only accounts of the user manager (a name with no user object is 404, nothing changes), the same rule once created', async (t) => {
+  const h = await harness(t);
+  // `newbie` has an entry in the users file (a Unix account, as `daemon` is on a BMC) but no user object.
+  const { user, password } = TEST_USERS.newbie;
+  const before = (await entryOf(h, user)).password;
+  const asReadonly = h.clientAs(TEST_USERS.readonly);
+  const others = await asReadonly.request('POST', `${USER}/${user}/action/SetPassword`, { body: { data: ['g00d-enough-pw'] } });
+  t.is(others.status, 403, 'a caller who may not change it learns nothing about whether it exists');
+  const missing = await h.client.request('POST', `${USER}/${user}/action/SetPassword`, { body: { data: ['g00d-enough-pw'] } });
+  t.is(missing.status, 404, missing.text);
+  t.is(missing.json.status, 'error');
+  t.is(missing.json.data.description, `org.freedesktop.DBus.Error.FileNotFound: path or object not found: ${USER}/${user}`);
+  t.is((await entryOf(h, user)).password, before, 'nothing changed');
+  // An object under /xyz/openbmc_project/user that is not a user (as the LDAP configuration) is not one either.
+  t.is((await h.client.request('POST', `${USER}/action/SetPassword`, { body: { data: ['g00d-enough-pw'] } })).status, 404);
+
+  const created = await h.client.request('POST', `${USER}/action/CreateUser`, { body: { data: [user, ['web'], 'priv-user', true] } });
+  t.is(created.status, 200, created.text);
+  const changed = await h.client.request('POST', `${USER}/${user}/action/SetPassword`, { body: { data: ['g00d-enough-pw'] } });
+  t.is(changed.status, 200, changed.text);
+  t.not((await entryOf(h, user)).password, before);
+  t.is((await login(h.client, { data: [user, password] })).status, 401, 'the old password is gone');
+});
+
 test('one-time codes: the secret key first (a restricted session that says so), then codes at login; Basic cannot carry one', async (t) => {
   const h = await harness(t);
   const { user, password } = TEST_USERS.readonly;

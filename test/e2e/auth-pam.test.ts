@@ -23,7 +23,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { startSimulatedBmc } from '../../fixtures/bmc.js';
-import { startPrivateBus } from '../../fixtures/dbus-daemon.js';
+import { connect, startPrivateBus } from '../../fixtures/dbus-daemon.js';
+import { callMethod } from '../../fixtures/lib/bus-call.js';
+import { USER_BUS_NAME, USER_ROOT } from '../../fixtures/services/users.js';
 import { ADDON_PATH, loadPamBinding } from '../../src/auth/pam.js';
 import { currentCode } from '../../src/auth/one-time-code.js';
 import { hashPassword } from '../../src/auth/passwords.js';
@@ -47,15 +49,27 @@ const configured = [user, password, refusedUser, refusedPassword, service, mfaUs
 const HOST0 = '/xyz/openbmc_project/state/host0';
 
 /** A private bus with the simulated BMC, and the CLI gateway on it with PAM and these flags. */
-async function pamGateway(t: ExecutionContext, flags: readonly string[]): Promise<HttpClient> {
-  return (await pamGatewayWithLog(t, flags)).client;
+async function pamGateway(t: ExecutionContext, flags: readonly string[], simUsers: readonly string[] = []): Promise<HttpClient> {
+  return (await pamGatewayWithLog(t, flags, simUsers)).client;
 }
 
-async function pamGatewayWithLog(t: ExecutionContext, flags: readonly string[]): Promise<{ client: HttpClient; cli: CliProcess }> {
+/** `simUsers`: Unix accounts the simulated user manager is also to know (CreateUser), as SetPassword requires. */
+async function pamGatewayWithLog(t: ExecutionContext, flags: readonly string[], simUsers: readonly string[] = []): Promise<{ client: HttpClient; cli: CliProcess }> {
   const bus = await startPrivateBus();
   t.teardown(() => bus.stop());
   const sim = await startSimulatedBmc({ busAddress: bus.address, transitionMs: 50 });
   t.teardown(() => sim.stop());
+  if (simUsers.length > 0) {
+    const connection = connect(bus.address);
+    try {
+      for (const name of simUsers) {
+        await callMethod(connection, { destination: USER_BUS_NAME, objectPath: USER_ROOT, interfaceName: USER_BUS_NAME, member: 'CreateUser',
+          signature: 'sassb', body: [name, ['web'], 'priv-user', true] });
+      }
+    } finally {
+      connection.disconnect();
+    }
+  }
   const dir = await mkdtemp(join(tmpdir(), 'pam-gateway-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const cli = startCli(['--host', '127.0.0.1', '--port', '0', '--bus-address', bus.address,
@@ -112,6 +126,24 @@ if (!configured && !required) {
       t.is(login.json.data.description, 'Invalid username or password', 'the answer does not tell that the password was right');
       t.is((await client.as({ user: refusedUser, password: refusedPassword }).get(HOST0)).status, 401);
       t.regex(cli.stderr(), new RegExp(`the account step refused '${refusedUser}'`));
+    });
+
+    test('PAM through the gateway: SetPassword by an administrator on a Unix account the user manager does not know is 404, its password unchanged', async (t) => {
+      const dir = await mkdtemp(join(tmpdir(), 'pam-roles-'));
+      t.teardown(() => rm(dir, { recursive: true, force: true }));
+      const roles = join(dir, 'roles.json');
+      const unused = await hashPassword('unused', { N: 1024, r: 8, p: 1 });
+      await writeFile(roles, JSON.stringify({ users: { [user]: { password: unused, role: 'priv-admin' } } }));
+      // `refusedUser` is a Unix account (as `daemon` or `sshd` on a BMC) with no object on the user manager.
+      const client = await pamGateway(t, ['--role-source', 'users-file', '--users-file', roles]);
+      const response = await client.as({ user, password }).request('POST', `/xyz/openbmc_project/user/${refusedUser}/action/SetPassword`,
+        { body: { data: ['Another-l0ng-password'] } });
+      t.is(response.status, 404, response.text);
+      t.is(response.json.data.description, `org.freedesktop.DBus.Error.FileNotFound: path or object not found: /xyz/openbmc_project/user/${refusedUser}`);
+      const still = await loadPamBinding().transaction({
+        service, user: refusedUser, remoteHost: '127.0.0.1', answers: [{ prompt: 'Password', value: refusedPassword }], steps: ['authenticate'],
+      });
+      t.like(still, { ok: true }, 'the old password still authenticates');
     });
 
     test('PAM through the gateway: login, Basic, wrong password, unknown user; roles from a users file', async (t) => {
@@ -185,7 +217,8 @@ if (!configured && !required) {
     });
 
     test('PAM through the gateway: an expired password (chage -d 0) logs in restricted; pam_pwquality\'s refusal is a 400; a new password lifts it', async (t) => {
-      const client = await pamGateway(t, ['--role-source', 'users-file', '--users-file', await rolesFile(t, [expiredUser, user])]);
+      // The user manager knows the expired account (SetPassword changes only its accounts); `user` it does not.
+      const client = await pamGateway(t, ['--role-source', 'users-file', '--users-file', await rolesFile(t, [expiredUser, user])], [expiredUser]);
       const anonymous = client.as(null);
       const binding = loadPamBinding();
       const direct = await binding.transaction({

@@ -15,6 +15,8 @@
 import { spawnSync } from 'node:child_process';
 import { request as httpsRequest } from 'node:https';
 import { createServer, type Server } from 'node:net';
+import { rename } from 'node:fs/promises';
+import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { listenFdsFromEnvironment } from '../../src/socket-activation.js';
 import { startCli, type CliProcess } from '../helpers/cli.js';
@@ -114,6 +116,50 @@ withSocketActivate(`systemd-socket-activate starts the daemon on the first conne
   t.is(again.status, 200, again.text);
   await stopAndExpectZero(t, cli);
 });
+
+test('serves requests on a Unix-socket listener (ListenStream=/path): those connections are kept, not dropped for lack of a peer address', async (t) => {
+  const base = await startCliWorld(t);
+  const path = join(base.dir, 'gateway.sock');
+  const holder = createServer();
+  await new Promise<void>((resolve, reject) => {
+    holder.once('error', reject);
+    holder.listen(path, () => resolve());
+  });
+  const fd = (holder as unknown as { _handle: { fd: number } })._handle.fd;
+  // A cap of 1 per address: Unix-socket clients share the address `unix`, which it does not apply to.
+  const cli = startCli([...base.args, '--max-connections-per-address', '1'], { listenFd: fd });
+  t.teardown(() => cli.stop());
+  // Closing a Unix-socket server unlinks its path (libuv): keep the path out of its way meanwhile.
+  await rename(path, `${path}.kept`);
+  await new Promise<void>((resolve) => holder.close(() => resolve()));
+  await rename(`${path}.kept`, path);
+  t.regex(await cli.listening, /^https\+unix:\/\//, 'an inherited AF_UNIX socket (Node does not know its path)');
+  const ca = await base.certificate();
+  // Three at once: more than the per-address cap would let one TCP address have.
+  const responses = await Promise.all(Array.from({ length: 3 }, () => getOverUnixSocket(path, ca, '/xyz/openbmc_project/state/bmc0/attr/CurrentBMCState')));
+  for (const response of responses) {
+    t.is(response.status, 200, response.text);
+    t.is(JSON.parse(response.text).data, 'xyz.openbmc_project.State.BMC.BMCState.Ready');
+  }
+  await stopAndExpectZero(t, cli);
+});
+
+/** A GET over a Unix socket, verifying the daemon's certificate (its names do not matter here). */
+function getOverUnixSocket(socketPath: string, ca: string, path: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({
+      socketPath, path, method: 'GET', headers: requestHeaders(), ca, checkServerIdentity: () => undefined, agent: false,
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => { text += chunk; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 test('LISTEN_FDS is honoured only for the pid named in LISTEN_PID', (t) => {
   t.deepEqual(listenFdsFromEnvironment({ LISTEN_FDS: '1', LISTEN_PID: '42' }, 42), { fd: 3, count: 1 });

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import test from 'ava';
 import { startCli } from '../helpers/cli.js';
 import { startCliWorld } from '../helpers/cli-world.js';
+import { HttpClient } from '../helpers/http-client.js';
 
 /** Stands in for an admin's certificate or key: any content the daemon must not touch. */
 const ADMIN_FILE = '-----BEGIN CERTIFICATE-----\nthe admin\'s own, not to be replaced\n-----END CERTIFICATE-----\n';
@@ -49,4 +50,25 @@ test('neither exists: a pair is generated (key 0600) and used; the next start re
   await second.listening;
   t.notRegex(second.stderr(), /created a self-signed certificate/);
   t.is(await world.certificate(), cert, 'the same certificate');
+});
+
+test('--tls-cert and --tls-key the same missing file (bmcweb\'s server.pem): one file with both (0600) is generated and served; the next start reads it back', async (t) => {
+  const world = await startCliWorld(t);
+  const pem = join(world.dir, 'server.pem');
+  const args = [...world.args, '--tls-cert', pem, '--tls-key', pem];
+  const first = startCli(args);
+  t.teardown(() => first.stop());
+  const url = await Promise.race([first.listening, first.exited.then((exit) => { throw new Error(`exited ${exit.code}: ${first.stderr()}`); })]);
+  t.regex(first.stderr(), /created a self-signed certificate/);
+  const both = await readFile(pem, 'utf8');
+  t.regex(both, /-----BEGIN PRIVATE KEY-----[\s\S]+-----END PRIVATE KEY-----\s*-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/);
+  t.is((await stat(pem)).mode & 0o777, 0o600);
+  const certificate = /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\n?/.exec(both)?.[0] ?? '';
+  t.is((await new HttpClient(url, certificate).as(null).get('/login')).status, 405, 'served with the generated pair (the TLS handshake verified it)');
+  await first.stop();
+  const second = startCli(args);
+  t.teardown(() => second.stop());
+  await second.listening;
+  t.notRegex(second.stderr(), /created a self-signed certificate/);
+  t.is(await readFile(pem, 'utf8'), both, 'the same file');
 });

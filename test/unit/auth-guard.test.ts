@@ -4,6 +4,7 @@
  * the backend's verdicts become (an expired password, a missing one-time
  * code, a locked account).
  */
+import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import test from 'ava';
 import { AuthGuard } from '../../src/auth/auth-guard.js';
@@ -51,7 +52,8 @@ function upgrade(headers: Record<string, string>): IncomingMessage {
     method: 'GET',
     url: '/subscribe',
     headers: { host: 'bmc:443', upgrade: 'websocket', connection: 'Upgrade', ...headers },
-    socket: { remoteAddress: '::ffff:10.0.0.7' },
+    // An open connection: the guard listens for its close while a password check waits.
+    socket: Object.assign(new EventEmitter(), { remoteAddress: '::ffff:10.0.0.7', destroyed: false }),
   } as unknown as IncomingMessage;
 }
 

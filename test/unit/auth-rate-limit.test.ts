@@ -125,3 +125,77 @@ test('check queue: beyond maxWaiting, QueueFull; a failing task frees its slot',
   t.is(await queue.run(() => 0, () => Promise.resolve('after')), 'after');
   t.is(queue.running, 0);
 });
+
+/**
+ * The full queue and clients that leave. Each row: a queue of concurrency 1 and `maxWaiting`, one
+ * check holding the slot, then `steps` in order: `+name:priority` queues a check (priority = the
+ * address's failures), `-name` aborts its signal (the client closed the connection). Then the slot
+ * frees and everything runs: `ran` is the order checks ran in, `full` who got QueueFull (evicted
+ * or refused on arrival), `aborted` who was rejected with the abort reason (both in any order).
+ */
+const QUEUE_CASES: ReadonlyArray<{ name: string; maxWaiting: number; steps: readonly string[]; ran: string[]; full: string[]; aborted: string[] }> = [
+  { name: 'full of equals: the newcomer is refused', maxWaiting: 2, steps: ['+g1:5', '+g2:5', '+g3:5'],
+    ran: ['g1', 'g2'], full: ['g3'], aborted: [] },
+  { name: 'full of guessers: a clean address evicts the latest worst one', maxWaiting: 2, steps: ['+g1:5', '+g2:5', '+admin:0'],
+    ran: ['admin', 'g1'], full: ['g2'], aborted: [] },
+  { name: 'the worst is evicted, not the latest', maxWaiting: 3, steps: ['+g1:9', '+g2:3', '+g3:4', '+admin:0'],
+    ran: ['admin', 'g2', 'g3'], full: ['g1'], aborted: [] },
+  { name: 'a newcomer no better than the worst is refused', maxWaiting: 2, steps: ['+a:1', '+b:3', '+c:3'],
+    ran: ['a', 'b'], full: ['c'], aborted: [] },
+  { name: 'a better newcomer evicts; a worse one after it is refused', maxWaiting: 2, steps: ['+a:1', '+b:3', '+c:2', '+d:4'],
+    ran: ['a', 'c'], full: ['b', 'd'], aborted: [] },
+  { name: 'closed connections leave: their places are free for the next ones', maxWaiting: 2, steps: ['+g1:5', '+g2:5', '-g1', '-g2', '+x:5', '+y:5'],
+    ran: ['x', 'y'], full: [], aborted: ['g1', 'g2'] },
+  { name: 'an aborted check never runs, the others in their order', maxWaiting: 4, steps: ['+a:2', '+b:0', '+c:1', '-b'],
+    ran: ['c', 'a'], full: [], aborted: ['b'] },
+  { name: 'nothing waits with maxWaiting 0, whatever the priority', maxWaiting: 0, steps: ['+admin:0'],
+    ran: [], full: ['admin'], aborted: [] },
+];
+
+for (const row of QUEUE_CASES) {
+  test(`check queue, full or left: ${row.name}`, async (t) => {
+    const queue = new CheckQueue(1, row.maxWaiting);
+    const holder = gate('holder');
+    const holding = queue.run(() => 0, holder.task);
+    const ran: string[] = [];
+    const full: string[] = [];
+    const aborted: string[] = [];
+    const controllers = new Map<string, AbortController>();
+    const outcomes: Array<Promise<void>> = [];
+    for (const step of row.steps) {
+      const name = step.slice(1).split(':')[0] ?? '';
+      if (step.startsWith('-')) {
+        controllers.get(name)?.abort(new Error(`${name} left`));
+        continue;
+      }
+      const priority = Number(step.split(':')[1]);
+      const controller = new AbortController();
+      controllers.set(name, controller);
+      outcomes.push(queue.run(() => priority, async () => void ran.push(name), controller.signal).then(() => {}, (err: unknown) => {
+        if (err instanceof QueueFull) full.push(name);
+        else if (err instanceof Error && err.message === `${name} left`) aborted.push(name);
+        else throw err;
+      }));
+    }
+    holder.open();
+    await holding;
+    await Promise.all(outcomes);
+    t.deepEqual(ran, row.ran, 'ran');
+    t.deepEqual(full.sort(), [...row.full].sort(), 'QueueFull');
+    t.deepEqual(aborted.sort(), [...row.aborted].sort(), 'aborted');
+    t.is(queue.running, 0);
+    t.is(queue.waiting, 0);
+  });
+}
+
+test('check queue: an aborted signal is refused before queueing; a started task runs to its end whatever the signal', async (t) => {
+  const queue = new CheckQueue(1, 1);
+  await t.throwsAsync(queue.run(() => 0, () => Promise.resolve('x'), AbortSignal.abort(new Error('gone'))), { message: 'gone' });
+  const controller = new AbortController();
+  const started = gate('started');
+  const running = queue.run(() => 0, started.task, controller.signal);
+  controller.abort(new Error('gone'));
+  started.open();
+  t.is(await running, 'started');
+  t.is(queue.running, 0);
+});

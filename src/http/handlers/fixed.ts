@@ -31,7 +31,7 @@ export const login: RouteHandler = async (ctx, _route, { guard, body }) => {
   const attempt = parseLoginBody(await readJsonBody(ctx, body));
   // For the audit line, also when the password is wrong.
   ctx.state.loginUser = attempt.user;
-  const { session, notice } = await guard.login(attempt, clientAddress(ctx.req));
+  const { session, notice } = await guard.login(attempt, clientAddress(ctx.req), ctx.req);
   ctx.append('Set-Cookie', sessionCookies(guard.cookieNames, session.token, session.csrfToken));
   sendData(ctx, `User '${attempt.user}' logged in`, { token: session.token, ...(notice !== undefined ? { extendedMessage: notice } : {}) });
 };

@@ -14,10 +14,19 @@
  * logged and no error text repeats the body. Afterwards the account's other
  * sessions end and a restriction to changing the password is lifted
  * (AuthGuard.passwordChanged).
+ *
+ * Only accounts of the user manager: the target's object must exist with
+ * `xyz.openbmc_project.User.Attributes` (as the mapper says; with either
+ * password backend), otherwise 404 as for a missing object and nothing is
+ * changed. The gateway changes passwords as root through PAM, so without
+ * this check an administrator could set a password on any Unix account
+ * (`daemon`, `sshd`); bmcweb likewise changes only AccountService accounts.
+ * The policy decides first, so a caller who may not change the account
+ * learns nothing about whether it exists.
  */
 import { clientAddress } from '../../auth/auth-guard.js';
 import { plausibleUser } from '../../auth/credentials.js';
-import { userOfObject } from '../../auth/user-manager.js';
+import { USER_ATTRIBUTES_INTERFACE, userOfObject } from '../../auth/user-manager.js';
 import { GatewayError, errors } from '../../errors.js';
 import { readJsonBody } from '../body.js';
 import { sendData } from '../respond.js';
@@ -35,11 +44,12 @@ export function setPasswordTarget(match: PathMatch): string | undefined {
   return user !== undefined && plausibleUser(user) ? user : undefined;
 }
 
-export const setPassword: WriteHandler = async (ctx, route, { guard, passwords, body }, access) => {
+export const setPassword: WriteHandler = async (ctx, route, { bmc, guard, passwords, body }, access) => {
   const user = setPasswordTarget(route);
   if (user === undefined) throw errors.methodNotFound(route.name ?? '');
   const password = newPassword(await readJsonBody(ctx, body));
   access.check({ interfaceName: SET_PASSWORD_INTERFACE, member: SET_PASSWORD });
+  if (!(await bmc.hasInterface(route.objectPath!, USER_ATTRIBUTES_INTERFACE))) throw errors.objectNotFound(route.objectPath!);
   access.record({ interfaceName: SET_PASSWORD_INTERFACE, member: SET_PASSWORD, args: [{ name: 'password', value: password }] });
   try {
     await passwords.changePassword(user, password, clientAddress(ctx.req));

@@ -40,8 +40,9 @@ function busy(a: { busy: number; total: number }, b: { busy: number; total: numb
  */
 export async function getPhase(ctx: PhaseContext): Promise<void> {
   const simChild = await ctx.sim(24);
-  const gw = await ctx.gateway(ctx.profile ? { profile: 'get' } : {});
-  const shipped = await ctx.gateway({ flags: ['--role-source', 'dbus'] });
+  const gw = await ctx.gateway();
+  // The profile is of the shipped configuration's gateway (the target of the phase).
+  const shipped = await ctx.gateway({ flags: ['--role-source', 'dbus'], ...(ctx.profile ? { profile: 'get' } : {}) });
   const direct = await directBus(ctx.busAddress);
   try {
     const client = gatewayClient(gw.url, ctx.ca());

@@ -28,7 +28,7 @@ import { type CookieNames, sessionToken } from './cookies.js';
 import { type CheckResult, type CredentialChecker, MAX_USER_LENGTH, ONE_TIME_CODE, plausiblePassword, plausibleUser } from './credentials.js';
 import { AccountWatch } from './account-watch.js';
 import { CheckQueue, QueueFull } from './check-queue.js';
-import { csrfVerdict } from './csrf.js';
+import { type CsrfInput, csrfVerdict } from './csrf.js';
 import type { GuardedAction, Principal, RequestGuard } from './guard.js';
 import { type Decision, type Policy, decide } from './policy.js';
 import type { LoginThrottle } from './rate-limit.js';
@@ -145,12 +145,12 @@ export class AuthGuard implements RequestGuard {
     const account = await this.#deps.roles.account(user);
     if (session) session.role = account.role;
     const selfOnly = selfOnlyOf(account, passwordExpired || session?.passwordChangeRequired === true);
-    return {
-      user, role: account.role, via,
-      ...(verdict.acceptProtocol !== undefined ? { acceptProtocol: verdict.acceptProtocol } : {}),
-      ...(session ? { sessionToken: session.token } : {}),
-      ...(selfOnly !== undefined ? { selfOnly } : {}),
-    };
+    // Built field by field (no spread objects: this runs on every request).
+    const principal: Mutable<Principal> = { user, role: account.role, via };
+    if (verdict.acceptProtocol !== undefined) principal.acceptProtocol = verdict.acceptProtocol;
+    if (session) principal.sessionToken = session.token;
+    if (selfOnly !== undefined) principal.selfOnly = selfOnly;
+    return principal;
   }
 
   /**
@@ -212,19 +212,25 @@ export class AuthGuard implements RequestGuard {
 
   #csrf(req: IncomingMessage, via: Principal['via'], session: Session | undefined): ReturnType<typeof csrfVerdict> {
     const headers = req.headers;
-    const optional = (name: string, value: string | undefined) => (value === undefined ? {} : { [name]: value });
-    return csrfVerdict({
+    // The optional fields only when present, set one by one (no spread objects: this runs on every request).
+    const input: Mutable<CsrfInput> = {
       method: req.method ?? 'GET',
       via,
       upgrade: (single(headers.upgrade) ?? '').toLowerCase() === 'websocket',
       corsOrigins: this.#deps.corsOrigins,
-      ...optional('origin', single(headers.origin)),
-      ...optional('host', single(headers.host)),
-      ...optional('secFetchSite', single(headers['sec-fetch-site'])),
-      ...optional('xsrfHeader', single(headers['x-xsrf-token'])),
-      ...optional('webSocketProtocols', single(headers['sec-websocket-protocol'])),
-      ...optional('csrfToken', session?.csrfToken),
-    });
+    };
+    const origin = single(headers.origin);
+    if (origin !== undefined) input.origin = origin;
+    const host = single(headers.host);
+    if (host !== undefined) input.host = host;
+    const secFetchSite = single(headers['sec-fetch-site']);
+    if (secFetchSite !== undefined) input.secFetchSite = secFetchSite;
+    const xsrfHeader = single(headers['x-xsrf-token']);
+    if (xsrfHeader !== undefined) input.xsrfHeader = xsrfHeader;
+    const webSocketProtocols = single(headers['sec-websocket-protocol']);
+    if (webSocketProtocols !== undefined) input.webSocketProtocols = webSocketProtocols;
+    if (session?.csrfToken !== undefined) input.csrfToken = session.csrfToken;
+    return csrfVerdict(input);
   }
 
   /**
@@ -375,6 +381,8 @@ interface RequestCredentials {
  * request (when they found no cookie name they know) next to a valid
  * session cookie, and `-u :` style Basic credentials mean "none".
  */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 function credentialsOf(req: IncomingMessage, cookieNames: CookieNames): RequestCredentials {
   const headers = req.headers;
   const token = single(headers['x-auth-token']);

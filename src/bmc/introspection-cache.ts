@@ -24,6 +24,8 @@ export class IntrospectionCache {
   readonly #bus: BusConnection;
   /** key `busName\0objectPath` → parsed node, or the introspection in flight. */
   readonly #entries: LRUCache<string, Promise<IntrospectedNode>>;
+  /** What the entries' introspections resolved to, once they have (for peek). */
+  readonly #settled = new WeakMap<Promise<IntrospectedNode>, IntrospectedNode>();
   #unsubscribe: (() => void) | undefined;
 
   constructor(bus: BusConnection, maxEntries = 4096) {
@@ -50,11 +52,25 @@ export class IntrospectionCache {
     if (cached) return cached;
     const pending = this.#introspect(busName, objectPath);
     this.#entries.set(key, pending);
-    // A failed introspection is not cached: the next request tries again.
-    pending.catch(() => {
-      if (this.#entries.peek(key) === pending) this.#entries.delete(key);
-    });
+    pending.then(
+      (node) => {
+        this.#settled.set(pending, node);
+      },
+      // A failed introspection is not cached: the next request tries again.
+      () => {
+        if (this.#entries.peek(key) === pending) this.#entries.delete(key);
+      },
+    );
     return pending;
+  }
+
+  /**
+   * What get() would resolve with, when the cached introspection has already
+   * finished (it counts as a use, like get); undefined otherwise (ask get).
+   */
+  peek(busName: string, objectPath: string): IntrospectedNode | undefined {
+    const cached = this.#entries.get(`${busName}\0${objectPath}`);
+    return cached === undefined ? undefined : this.#settled.get(cached);
   }
 
   async #introspect(busName: string, objectPath: string): Promise<IntrospectedNode> {

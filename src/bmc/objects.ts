@@ -59,6 +59,13 @@ export interface InterfaceProperties {
   readonly properties: ReadonlyArray<{ readonly name: string; readonly signature: string; readonly access: string; readonly value: Json }>;
 }
 
+/** A #propertySource answer, and the owners' introspection it was found in (`nodes[i]` is `busNames[i]`'s). */
+interface RememberedSource {
+  readonly busNames: readonly string[];
+  readonly nodes: readonly IntrospectedNode[];
+  readonly source: PropertySource | undefined;
+}
+
 export interface BmcOptions {
   /** At most this many bus calls of the gateway in flight at once. */
   readonly maxConcurrentCalls: number;
@@ -78,7 +85,7 @@ export class Bmc {
    * same object while it is fresh), kept as long as introspection gives the
    * same nodes: an attribute poll then skips rebuilding the candidate list.
    */
-  readonly #sources = new WeakMap<ServiceMap, Map<string, { nodes: readonly IntrospectedNode[]; source: PropertySource | undefined }>>();
+  readonly #sources = new WeakMap<ServiceMap, Map<string, RememberedSource>>();
 
   constructor(bus: BusConnection, options: BmcOptions) {
     this.#bus = bus;
@@ -117,8 +124,13 @@ export class Bmc {
    * is dropped and the read runs once more with the mapper's current answer.
    */
   async #withOwners<T>(objectPath: string, read: (owners: ServiceMap) => Promise<T>): Promise<T> {
-    const { owners, cached } = await this.#readOwners.get(objectPath);
-    if (!cached) return read(owners);
+    // Cached owners without a wait (the usual case); else the cache asks the mapper.
+    let owners = this.#readOwners.peek(objectPath);
+    if (owners === undefined) {
+      const answer = await this.#readOwners.get(objectPath);
+      if (!answer.cached) return read(answer.owners);
+      owners = answer.owners;
+    }
     try {
       return await read(owners);
     } catch (err) {
@@ -142,7 +154,8 @@ export class Bmc {
   }
 
   async #readProperty(objectPath: string, owners: ServiceMap, name: string): Promise<Json> {
-    const source = await this.#propertySource(objectPath, owners, name);
+    const known = this.#knownSource(objectPath, owners, name);
+    const source = known !== undefined ? known.source : await this.#propertySource(objectPath, owners, name);
     if (source) {
       try {
         return await this.#properties.get(source.busName, objectPath, source.interfaceName, source.name);
@@ -178,7 +191,7 @@ export class Bmc {
     const source = findSource(ownedInterfaces(busNames, nodes, owners), wanted);
     if (!known) this.#sources.set(owners, (known = new Map()));
     // Names are the client's choice: keep a few per object, not one per name ever asked.
-    if (known.size < MAX_REMEMBERED_NAMES) known.set(wanted, { nodes, source });
+    if (known.size < MAX_REMEMBERED_NAMES) known.set(wanted, { busNames, nodes, source });
     return source;
   }
 
@@ -195,6 +208,21 @@ export class Bmc {
       if (err instanceof BusError && err.errorName === DBUS_ERRORS.FileNotFound) return false;
       throw err;
     }
+  }
+
+  /**
+   * #propertySource's remembered answer without a wait: when every owner's
+   * introspection is cached, finished and still the node the answer was found
+   * in. Undefined: not known so (ask #propertySource, which introspects).
+   */
+  #knownSource(objectPath: string, owners: ServiceMap, wanted: string): RememberedSource | undefined {
+    const memo = this.#sources.get(owners)?.get(wanted);
+    if (memo === undefined) return undefined;
+    const { busNames, nodes } = memo;
+    for (let i = 0; i < busNames.length; i++) {
+      if (this.#introspection.peek(busNames[i]!, objectPath) !== nodes[i]) return undefined;
+    }
+    return memo;
   }
 
   /** `GET <path>/list`: every path below, sorted. */

@@ -67,6 +67,11 @@ export class OwnersCache {
     return { owners, cached: false };
   }
 
+  /** The cached owners of `objectPath` (a use, as get), or undefined (ask get). */
+  peek(objectPath: string): ServiceMap | undefined {
+    return this.#entries.get(objectPath);
+  }
+
   drop(objectPath: string): void {
     this.#generation++;
     this.#entries.delete(objectPath);

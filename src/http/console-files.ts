@@ -100,13 +100,14 @@ export class ConsoleFiles {
  * still get the root's children.
  */
 export function consoleRedirect(): GatewayMiddleware {
-  return async (ctx, next) => {
+  // Not async: it returns next()'s promise itself (one promise and frame less per request).
+  return (ctx, next) => {
     if ((ctx.method === 'GET' || ctx.method === 'HEAD') && ctx.path === '/' && ctx.accepts('json', 'html') === 'html') {
       ctx.status = 302;
       ctx.set('Location', '/console/');
       ctx.body = '';
-      return;
+      return Promise.resolve();
     }
-    await next();
+    return next();
   };
 }

@@ -6,14 +6,20 @@
  * no longer matches. The check and the write are two steps: a change by
  * someone else between them is not seen (docs/DECISIONS.md).
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { Json } from '../dbus/convert.js';
 import { GatewayError } from '../errors.js';
-import { renderData } from './respond.js';
+import { JSON_TYPE_HEADER, renderData } from './respond.js';
 import type { GatewayContext } from './state.js';
 
+/** SHA-256 as base64url: the one-shot `crypto.hash` where Node has it (20.12 on; a third of a Hash object's cost). */
+const sha256 = (crypto as { hash?: (algorithm: string, data: Buffer, encoding: 'base64url') => string }).hash;
+const digest: (body: Buffer) => string = sha256
+  ? (body) => sha256('sha256', body, 'base64url')
+  : (body) => crypto.createHash('sha256').update(body).digest('base64url');
+
 export function etagOf(body: Buffer): string {
-  return `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  return `"${digest(body).slice(0, 27)}"`;
 }
 
 /** The tags of an If-Match / If-None-Match value; `*` stays `*`. Weak tags keep their `W/`. */
@@ -35,7 +41,8 @@ export async function checkIfMatch(ctx: GatewayContext, current: () => Promise<J
 export function sendTagged(ctx: GatewayContext, data: Json): void {
   const body = renderData(data);
   const tag = etagOf(body);
-  ctx.set('ETag', tag);
+  // Straight to Node (what ctx.set does for one string header, without its arrays).
+  ctx.res.setHeader('ETag', tag);
   const header = ctx.get('If-None-Match');
   if (header !== '') {
     const wanted = tags(header).map((t) => t.replace(/^W\//, ''));
@@ -46,6 +53,7 @@ export function sendTagged(ctx: GatewayContext, data: Json): void {
     }
   }
   ctx.status = 200;
-  ctx.type = 'application/json';
+  // What `ctx.type = 'application/json'` sets, without Koa's look-up of the name every time.
+  ctx.res.setHeader('Content-Type', JSON_TYPE_HEADER);
   ctx.body = body;
 }

@@ -11,6 +11,8 @@ import { writeJson } from './json-text.js';
 import type { GatewayContext } from './state.js';
 
 export const JSON_CONTENT_TYPE = 'application/json';
+/** The Content-Type header `ctx.type = JSON_CONTENT_TYPE` sets (Koa adds the charset). */
+export const JSON_TYPE_HEADER = 'application/json; charset=utf-8';
 
 /**
  * The success envelope around its data, as two writers: the text before the
@@ -41,10 +43,26 @@ export function successEnvelope(extra: Readonly<Record<string, Json>> = {}): { b
   };
 }
 
+/** The envelope without extra fields (almost every answer), as its bytes before and after the data: written once. */
+const PLAIN_ENVELOPE = (() => {
+  const envelope = successEnvelope();
+  const [before, after] = [new JsonWriter(2), new JsonWriter(2)];
+  envelope.before(before);
+  envelope.after(after);
+  return { before: Buffer.from(before.toBuffer()), after: Buffer.from(after.toBuffer()) };
+})();
+
 /** The success envelope around `data`, as sent. */
-export function renderData(data: Json, extra: Readonly<Record<string, Json>> = {}): Buffer {
-  const envelope = successEnvelope(extra);
+export function renderData(data: Json, extra?: Readonly<Record<string, Json>>): Buffer {
   const writer = new JsonWriter(2);
+  if (extra === undefined || Object.keys(extra).length === 0) {
+    const { before, after } = PLAIN_ENVELOPE;
+    writer.bytes(before, 0, before.length);
+    writer.value(data, 1);
+    writer.bytes(after, 0, after.length);
+    return writer.toBuffer();
+  }
+  const envelope = successEnvelope(extra);
   envelope.before(writer);
   writer.value(data, 1);
   envelope.after(writer);
@@ -52,7 +70,7 @@ export function renderData(data: Json, extra: Readonly<Record<string, Json>> = {
 }
 
 /** Success: HTTP 200, as the original server (no 201/204 anywhere; 202 only for a job asked for). */
-export function sendData(ctx: GatewayContext, data: Json, extra: Readonly<Record<string, Json>> = {}): void {
+export function sendData(ctx: GatewayContext, data: Json, extra?: Readonly<Record<string, Json>>): void {
   ctx.status = 200;
   ctx.type = JSON_CONTENT_TYPE;
   ctx.body = renderData(data, extra);

@@ -31,7 +31,8 @@ const SECURITY_ENTRIES: ReadonlyArray<readonly [string, string]> = Object.entrie
 
 export function securityHeaders(corsOrigins: readonly string[]): Middleware {
   const allowed = new Set(corsOrigins);
-  return async (ctx, next) => {
+  // Not async: it returns next()'s promise itself (one promise and frame less per request).
+  return (ctx, next) => {
     for (const [name, value] of SECURITY_ENTRIES) ctx.res.setHeader(name, value);
     // The answer depends on Origin whenever CORS is configured: caches must key on it.
     if (allowed.size > 0) ctx.vary('Origin');
@@ -47,9 +48,9 @@ export function securityHeaders(corsOrigins: readonly string[]): Middleware {
         ctx.set('Access-Control-Max-Age', '600');
         ctx.status = 204;
         ctx.body = null;
-        return;
+        return Promise.resolve();
       }
     }
-    await next();
+    return next();
   };
 }

@@ -23,7 +23,13 @@ export interface PathMatch {
 /** A compiled pattern. */
 export type PathPattern =
   | { readonly type: 'fixed'; readonly elements: readonly string[]; readonly rest: boolean }
-  | { readonly type: 'dbus'; readonly suffix: readonly string[]; readonly trailingSlash: boolean };
+  | {
+    readonly type: 'dbus';
+    readonly suffix: readonly string[];
+    readonly trailingSlash: boolean;
+    /** Where in `suffix` the `<param>` is, -1 for none (known once, not tested per request). */
+    readonly param: number;
+  };
 
 const PARAM = /^<[a-z]+>$/;
 const DBUS_PREFIX = '<path>';
@@ -33,7 +39,9 @@ export function compilePattern(pattern: string): PathPattern {
     const rest = pattern.slice(DBUS_PREFIX.length);
     const trailingSlash = rest.endsWith('/');
     const body = trailingSlash ? rest.slice(0, -1) : rest;
-    return { type: 'dbus', suffix: body === '' ? [] : body.slice(1).split('/'), trailingSlash };
+    const suffix = body === '' ? [] : body.slice(1).split('/');
+    if (suffix.filter((element) => PARAM.test(element)).length > 1) throw new Error(`route pattern '${pattern}' has more than one <param>`);
+    return { type: 'dbus', suffix, trailingSlash, param: suffix.findIndex((element) => PARAM.test(element)) };
   }
   if (!pattern.startsWith('/')) throw new Error(`route pattern '${pattern}' must start with / or <path>`);
   const elements = pattern.slice(1).split('/');
@@ -75,12 +83,11 @@ export function matchDbus(pattern: PathPattern & { type: 'dbus' }, elements: rea
   const suffix = pattern.suffix;
   const at = elements.length - suffix.length;
   if (at < 0) return undefined;
-  let name: string | undefined;
+  const param = pattern.param;
   for (let i = 0; i < suffix.length; i++) {
-    const element = suffix[i]!;
-    if (PARAM.test(element)) name = elements[at + i]!;
-    else if (element !== elements[at + i]) return undefined;
+    if (i !== param && suffix[i] !== elements[at + i]) return undefined;
   }
+  const name = param === -1 ? undefined : elements[at + param]!;
   const objectPath = at === elements.length ? joinPath(elements) : '/' + elements.slice(0, at).join('/');
   return name === undefined ? { objectPath } : { objectPath, name };
 }

@@ -60,7 +60,7 @@ export async function startGateway(config: Config, log: Logger, options: StartOp
     throw err;
   }
   const routes = new RouteTable();
-  const jobs = new Jobs(bmc, completionRules, { maxJobs: config.maxJobs, retentionMs: config.jobRetentionMs, callTimeoutMs: config.jobTimeoutMs });
+  const jobs = new Jobs(bmc, completionRules, { maxJobs: config.maxJobs, retentionMs: config.jobRetentionMs, callTimeoutMs: config.jobTimeoutMs }, log);
   const app = createApp({ config, bmc, log, routes, auth, jobs });
   let server: Server;
   let certificate: string | undefined;

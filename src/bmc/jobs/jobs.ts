@@ -6,10 +6,13 @@
  * its completion rule (completion-rules.ts): the watch is in place BEFORE the
  * write is sent, changes arrive as signals (no polling), the rule's time limit
  * ends it as an error. The job's result is the envelope the synchronous
- * request would have answered.
+ * request would have answered. A write that starts waiting for a lock gets
+ * an info line naming the job it waits for (request path and object paths
+ * only, never values).
  */
 import type { Json } from '../../dbus/convert.js';
-import { GatewayError, errors, toGatewayError } from '../../errors.js';
+import { GatewayError, errors, printable, toGatewayError } from '../../errors.js';
+import type { Logger } from '../../log.js';
 import type { Bmc } from '../objects.js';
 import type { PropertyChange } from '../property-watch.js';
 import type { Authority, PreparedWrite } from '../writes.js';
@@ -43,6 +46,17 @@ export interface Waiting {
   readonly signal?: AbortSignal;
   /** Starts following the caller's right to the write (asked only when it has to wait). */
   readonly follow?: () => Authority;
+  /** The request, for the log line of a write that waits. */
+  readonly request?: Pick<JobRequest, 'verb' | 'path'>;
+}
+
+/** `PUT /xyz/...` as a log line shows it (the path is the client's text: printable). */
+const requestText = (request: Pick<JobRequest, 'verb' | 'path'>): string => `${printable(request.verb, 16)} ${printable(request.path)}`;
+
+/** `job <id> (holds <object>), up to N s`: which of `holds` the holder holds. */
+function waitText(holder: Job, holds: readonly string[], waitMs: number): string {
+  const held = holds.find((path) => holder.holds.includes(path)) ?? holder.holds[0] ?? '-';
+  return `job ${holder.id} (holds ${held}), up to ${Math.max(0, Math.ceil(waitMs / 1000))} s`;
 }
 
 export class Jobs {
@@ -50,11 +64,13 @@ export class Jobs {
   readonly #bmc: Bmc;
   readonly #rules: readonly CompletionRule[];
   readonly #options: JobOptions;
+  readonly #log: Logger | undefined;
 
-  constructor(bmc: Bmc, rules: readonly CompletionRule[], options: JobOptions) {
+  constructor(bmc: Bmc, rules: readonly CompletionRule[], options: JobOptions, log?: Logger) {
     this.#bmc = bmc;
     this.#rules = rules;
     this.#options = options;
+    this.#log = log;
     this.table = new JobTable(options);
   }
 
@@ -74,10 +90,16 @@ export class Jobs {
     const holds = heldObjects(findRule(this.#rules, prepared.targets), prepared.objectPath);
     const deadline = Date.now() + waitMs;
     let authority: Authority | undefined;
+    let told = false;
     try {
       for (let holder = this.table.holder(holds); holder; holder = this.table.holder(holds)) {
         if (Date.now() >= deadline) throw conflict(holder);
         authority ??= waiting.follow?.();
+        if (!told && waiting.request) {
+          // Once, when it begins to wait (its right is followed from here on).
+          this.#log?.info(`write ${requestText(waiting.request)} waits for ${waitText(holder, holds, deadline - Date.now())}`);
+          told = true;
+        }
         // (An abort before the wait began would never wake it.)
         if (!waiting.signal?.aborted) await this.table.released(deadline - Date.now(), waiting.signal);
         if (waiting.signal?.aborted) throw errors.clientGone();
@@ -105,6 +127,7 @@ export class Jobs {
     if (holder) {
       // Queued: the creator's right is followed until the job starts (or never does).
       const authority = follow?.();
+      this.#log?.info(`job ${job.id} (${requestText(request)}) queued: waits for ${waitText(holder, holds, waitMs)}`);
       void this.#whenFree(job, Date.now() + waitMs, authority).then((started) => {
         authority?.stop();
         if (started) void this.#run(job, prepared, rule);

@@ -75,7 +75,7 @@ async function write(ctx: GatewayContext, route: Route, { bmc, jobs }: RouteServ
     sendAccepted(ctx, job.uri, { id: job.id, state: job.state, uri: job.uri });
     return;
   }
-  const data = await jobs.run(prepared, waitMs, waitMs > 0 ? { signal: clientGone(ctx.res), follow } : {});
+  const data = await jobs.run(prepared, waitMs, waitMs > 0 ? { signal: clientGone(ctx.res), follow, request: { verb: ctx.method, path: route.path } } : {});
   if (applied.length > 0) ctx.set('Preference-Applied', applied.join(', '));
   sendData(ctx, data);
 }

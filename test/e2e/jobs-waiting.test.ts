@@ -4,7 +4,10 @@
  * its connection, the account was disabled (roles from the simulated user
  * manager over D-Bus), or the session ended. The lock is a job the test
  * starts and ends at will: a rule (this file's) on a physical LED's `State`
- * that holds host0 until the test writes `State` = On.
+ * that holds host0 until the test writes `State` = On. No pause of a guessed
+ * length: each test waits for the gateway's log line telling that the write
+ * began to wait (or was queued) before it changes anything, and checks that
+ * no answer came before the lock was released.
  */
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,8 +28,9 @@ const LED_STATE = '/xyz/openbmc_project/led/physical/front_id/attr/State';
 const PHYSICAL = 'xyz.openbmc_project.Led.Physical';
 const ACTION = (s: string) => `${PHYSICAL}.Action.${s}`;
 const USER_ENABLED = '/xyz/openbmc_project/user/operator/attr/UserEnabled';
-/** How long a waiting request is given to reach its wait (the server is local). */
-const SETTLE_MS = 400;
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+/** The info line of a synchronous write on host0's transition that began to wait for the holding job. */
+const WAITS = new RegExp(`write PUT ${escaped(TRANSITION)} waits for job [0-9a-f]+ \\(holds ${escaped(HOST)}\\), up to \\d+ s$`);
 
 let h: Harness;
 
@@ -43,7 +47,19 @@ test.after.always(async () => {
   await h?.close();
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The first log line from index `from` on that matches `pattern`; throws when none comes within 10 s. */
+async function logLine(from: number, pattern: RegExp): Promise<string> {
+  const found = await pollUntil(async () => h.logLines.slice(from).find((l) => pattern.test(l)), (l) => l !== undefined, 10_000);
+  if (found === undefined) throw new Error(`no log line ${pattern} in:\n${h.logLines.slice(from).join('\n')}`);
+  return found;
+}
+
+/** Follows a pending answer: `answered` tells whether it has come (order, never time). */
+function track<T>(pending: Promise<T>): { readonly answer: Promise<T>; answered: () => boolean } {
+  let done = false;
+  const answer = pending.finally(() => (done = true));
+  return { answer, answered: () => done };
+}
 
 async function jobOf(client: HttpClient, uri: string): Promise<Record<string, unknown>> {
   return ((await client.get(uri)).json as { data: Record<string, unknown> }).data;
@@ -80,31 +96,31 @@ async function enableOperator(): Promise<void> {
 
 test.serial('a waiting write whose client closed the connection is never sent', async (t) => {
   const release = await holdHost(t);
+  const from = h.logLines.length;
   const body = JSON.stringify(HOST_ON);
   const socket = await tlsNoRequest({ url: h.gateway.url, ca: h.gateway.certificate ?? '' });
   socket.write(`PUT ${TRANSITION} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Basic ${Buffer.from('root:0penBmc').toString('base64')}\r\n`
     + `Prefer: wait=30\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-  await sleep(SETTLE_MS);
+  await logLine(from, WAITS);
   socket.destroy();
-  await sleep(100);
+  // The audit line (written once the handler has ended): the wait ended without sending (499, nothing
+  // written), while host0 was still held: the client's leaving ended it, not the release.
+  const line = await logLine(from, new RegExp(`verb=PUT path=${escaped(TRANSITION)} status=499`));
+  t.notRegex(line, /written=/);
   await release();
-  // The audit line: the request reached its wait and ended without sending (499, nothing written).
-  const line = await pollUntil(async () => h.logLines.find((l) => /verb=PUT path=\/xyz\/openbmc_project\/state\/host0\/attr\/RequestedHostTransition status=499/.test(l)),
-    (l) => l !== undefined, 5000);
-  t.truthy(line);
-  t.notRegex(line ?? '', /written=/);
-  await sleep(200);
   t.is(await requested(), HOST_OFF, 'the power-on was never written');
 });
 
 test.serial('a waiting write of an account disabled meanwhile is refused with 403 and never sent', async (t) => {
   const release = await holdHost(t);
-  const waiting = h.clientAs(TEST_USERS.operator).request('PUT', TRANSITION, { body: HOST_ON, headers: { Prefer: 'wait=30' } });
-  await sleep(SETTLE_MS);
+  const from = h.logLines.length;
+  const waiting = track(h.clientAs(TEST_USERS.operator).request('PUT', TRANSITION, { body: HOST_ON, headers: { Prefer: 'wait=30' } }));
+  await logLine(from, WAITS);
   try {
     await disableOperator();
+    t.false(waiting.answered(), 'no answer while host0 is held: the refusal comes when the write would be sent');
     await release();
-    const res = await waiting;
+    const res = await waiting.answer;
     t.is(res.status, 403, res.text);
     t.regex((res.json as { data: { description: string } }).data.description,
       /^Insufficient privileges: the account lost the right to this write while it waited \(account disabled\); nothing was sent$/);
@@ -116,12 +132,16 @@ test.serial('a waiting write of an account disabled meanwhile is refused with 40
 
 test.serial('a queued job of an account disabled meanwhile ends as an error with the 403 and is never sent', async (t) => {
   const release = await holdHost(t);
+  const from = h.logLines.length;
   const res = await h.clientAs(TEST_USERS.operator).request('PUT', TRANSITION, { body: HOST_ON, headers: { Prefer: 'respond-async, wait=30' } });
   t.is(res.status, 202, res.text);
   const { uri, state } = (res.json as { data: { uri: string; state: string } }).data;
   t.is(state, 'queued');
+  const id = uri.slice('/jobs/'.length);
+  await logLine(from, new RegExp(`job ${id} \\(PUT ${escaped(TRANSITION)}\\) queued: waits for job [0-9a-f]+ \\(holds ${escaped(HOST)}\\), up to \\d+ s$`));
   try {
     await disableOperator();
+    t.is((await jobOf(h.client, uri)).state, 'queued', 'still queued while host0 is held: it ends when it would start');
     await release();
     const job = await pollUntil(() => jobOf(h.client, uri), (j) => j.state !== 'queued', 10_000);
     t.is(job.state, 'error', JSON.stringify(job));
@@ -139,11 +159,13 @@ test.serial('a waiting write whose session ended (logout) is refused with 403 an
   t.is(login.status, 200, login.text);
   const token = (login.json as { token: string }).token;
   const release = await holdHost(t);
-  const waiting = h.clientAs(null).request('PUT', TRANSITION, { body: HOST_ON, headers: { Prefer: 'wait=30', 'X-Auth-Token': token } });
-  await sleep(SETTLE_MS);
+  const from = h.logLines.length;
+  const waiting = track(h.clientAs(null).request('PUT', TRANSITION, { body: HOST_ON, headers: { Prefer: 'wait=30', 'X-Auth-Token': token } }));
+  await logLine(from, WAITS);
   t.is((await h.clientAs(null).request('POST', '/logout', { headers: { 'X-Auth-Token': token } })).status, 200);
+  t.false(waiting.answered(), 'no answer while host0 is held');
   await release();
-  const res = await waiting;
+  const res = await waiting.answer;
   t.is(res.status, 403, res.text);
   t.regex((res.json as { data: { description: string } }).data.description, /\(session ended\); nothing was sent$/);
   t.is(await requested(), HOST_OFF);
@@ -151,10 +173,12 @@ test.serial('a waiting write whose session ended (logout) is refused with 403 an
 
 test.serial('control: a waiting write whose account kept its right is sent once the lock is released', async (t) => {
   const release = await holdHost(t);
-  const waiting = h.clientAs(TEST_USERS.operator).request('PUT', TRANSITION, { body: HOST_ON, headers: { Prefer: 'wait=30' } });
-  await sleep(SETTLE_MS);
+  const from = h.logLines.length;
+  const waiting = track(h.clientAs(TEST_USERS.operator).request('PUT', TRANSITION, { body: HOST_ON, headers: { Prefer: 'wait=30' } }));
+  await logLine(from, WAITS);
+  t.false(waiting.answered(), 'no answer while host0 is held');
   await release();
-  const res = await waiting;
+  const res = await waiting.answer;
   t.is(res.status, 200, res.text);
   t.is(res.headers['preference-applied'], 'wait=30');
   t.is(await requested(), HOST_ON.data);

@@ -35,10 +35,27 @@ export interface Principal {
   readonly selfOnly?: SelfOnlyReason;
 }
 
+/**
+ * The kinds of route (the `kind` of each row of http/routes.ts, which is
+ * typed against this list): what a policy rule's `route` field may name.
+ */
+export const ROUTE_KINDS = [
+  'redfish', 'login', 'logout', 'upload', 'upload-named', 'dump', 'subscribe', 'jobs', 'job', 'version', 'resources',
+  'console', 'actions', 'attributes', 'children', 'list', 'enumerate', 'set-password', 'action', 'attr', 'schema', 'object',
+] as const;
+export type RouteKind = typeof ROUTE_KINDS[number];
+
 /** What a request wants to do, in the policy's vocabulary. */
 export interface GuardedAction {
   /** HTTP verb (`GET` for a websocket upgrade). */
   readonly method: string;
+  /**
+   * The kind of route the request was parsed as (`job`, `object`...): the
+   * request path of a fixed route and the object path of a D-Bus route share
+   * one namespace (`DELETE /jobs%2Ffoo` is the object `/jobs/foo`), so a rule
+   * meant for one kind of route names it.
+   */
+  readonly route: RouteKind;
   /** The normalised request path. */
   readonly path: string;
   /** For D-Bus routes: the object path, and the interface/member when known. */

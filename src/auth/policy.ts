@@ -11,6 +11,11 @@
  *   (also none): `/**` is everything, `/xyz/**` is `/xyz` and all below it;
  *   a `{user}` element matches only the requesting user's own name
  *   (`/xyz/openbmc_project/user/{user}`: your own account object);
+ * - `route` (optional): the kind of route the rule applies to (`job`,
+ *   `object`, `upload`...: the `kind` column of http/routes.ts, ROUTE_KINDS
+ *   in guard.ts); without it, every kind. Request paths of fixed routes and
+ *   D-Bus object paths share one namespace (`DELETE /jobs%2Ffoo` is a
+ *   Delete of the object `/jobs/foo`), so a rule for a fixed route names it;
  * - `except` (optional): path patterns, as `path`, that the rule does not
  *   grant although `path` matches them (`/**` except `/download/**`);
  * - `interface`, `member` (optional): the D-Bus interface and the property,
@@ -23,13 +28,15 @@
  *   other rule grants such a principal anything.
  * There are no deny rules: a request no rule grants is refused (403).
  */
-import type { GuardedAction, Role, SelfOnlyReason } from './guard.js';
+import { type GuardedAction, ROUTE_KINDS, type Role, type RouteKind, type SelfOnlyReason } from './guard.js';
 
 export const ROLES: readonly Role[] = ['priv-admin', 'priv-operator', 'priv-user', 'priv-noaccess'];
 
 export interface PolicyRule {
   readonly methods: readonly string[];
   readonly path: string;
+  /** Only requests parsed as this kind of route. */
+  readonly route?: RouteKind;
   readonly except?: readonly string[];
   readonly interface?: string;
   readonly member?: string;
@@ -90,7 +97,7 @@ export const DEFAULT_RULES: readonly PolicyRule[] = [
   { comment: 'Writes, method calls, deletes and uploads: administrators.',
     methods: ['PUT', 'PATCH', 'POST', 'DELETE'], path: '/**', roles: ['priv-admin'] },
   { comment: 'Every role but priv-noaccess: cancelling and forgetting jobs (the gateway lets only their owner or an administrator do so).',
-    methods: ['DELETE'], path: '/jobs/*', roles: ['priv-admin', 'priv-operator', 'priv-user'] },
+    methods: ['DELETE'], route: 'job', path: '/jobs/*', roles: ['priv-admin', 'priv-operator', 'priv-user'] },
   { comment: 'Operators: host power on, off and reboot.',
     methods: PROPERTY_WRITE, path: '/xyz/openbmc_project/state/host*',
     interface: 'xyz.openbmc_project.State.Host', member: 'RequestedHostTransition', roles: ['priv-operator'] },
@@ -141,7 +148,7 @@ export function parsePolicy(json: unknown): Policy {
     const where = `rules[${index}]`;
     if (!isObject(raw)) throw new PolicyError(`${where}: expected an object`);
     for (const key of Object.keys(raw)) {
-      if (!['methods', 'path', 'except', 'interface', 'member', 'roles', 'configureSelf', 'comment'].includes(key)) {
+      if (!['methods', 'path', 'route', 'except', 'interface', 'member', 'roles', 'configureSelf', 'comment'].includes(key)) {
         throw new PolicyError(`${where}: unknown field '${key}'`);
       }
     }
@@ -150,6 +157,9 @@ export function parsePolicy(json: unknown): Policy {
     for (const role of roles) if (!ROLES.includes(role as Role)) throw new PolicyError(`${where}.roles: unknown role '${role}'`);
     if (typeof raw.path !== 'string' || !validPath(raw.path)) {
       throw new PolicyError(`${where}.path: expected a string starting with /, braces only as a whole {user} element`);
+    }
+    if (raw.route !== undefined && !ROUTE_KINDS.includes(raw.route as RouteKind)) {
+      throw new PolicyError(`${where}.route: unknown kind of route ${JSON.stringify(raw.route)}; expected one of ${ROUTE_KINDS.join(', ')}`);
     }
     if (raw.except !== undefined && !stringList(raw.except, `${where}.except`).every(validPath)) {
       throw new PolicyError(`${where}.except: expected paths starting with /, braces only as a whole {user} element`);
@@ -175,6 +185,7 @@ export function decide(policy: Policy, subject: PolicySubject, action: GuardedAc
     if (!rule.roles.includes(subject.role)) continue;
     if (subject.selfOnly !== undefined && rule.configureSelf !== true) continue;
     if (!rule.methods.includes('*') && !rule.methods.includes(method)) continue;
+    if (rule.route !== undefined && rule.route !== action.route) continue;
     if (!matches(path, target, subject.user) || except.some((pattern) => matches(pattern, target, subject.user))) continue;
     if ((interfaceName && action.interfaceName === undefined) || (member && action.member === undefined)) {
       pending = true;

@@ -52,11 +52,12 @@ export function guardMiddleware(guard: AuthGuard, routes: RouteTable): GatewayMi
   };
 }
 
-/** What the policy sees: the D-Bus object path for D-Bus routes, the request path for the others. */
+/** What the policy sees: the kind of route, and the D-Bus object path for D-Bus routes, the request path for the others. */
 export function policyAction(route: Route, method: string): GuardedAction {
+  const kind = route.definition.kind;
   return route.definition.policyPath === 'object' && route.objectPath !== undefined
-    ? { method, path: route.path, objectPath: route.objectPath }
-    : { method, path: route.path };
+    ? { method, route: kind, path: route.path, objectPath: route.objectPath }
+    : { method, route: kind, path: route.path };
 }
 
 function writeAccess(ctx: GatewayContext, guard: AuthGuard, principal: Principal, action: GuardedAction, decision: Decision): WriteAccess {

@@ -15,6 +15,7 @@
  * last path element is `list` can only be read through its parent's
  * listing, as before.
  */
+import type { RouteKind } from '../auth/guard.js';
 import { setPassword, setPasswordTarget } from './handlers/set-password.js';
 import { callMethod, deleteObject, patchObject, putAttribute, putObject } from './handlers/write.js';
 import { attributes, children, enumerate, getAttribute, getObject, list, schema } from './handlers/read.js';
@@ -44,7 +45,8 @@ export type VerbRule =
   };
 
 export interface RouteDefinition {
-  readonly kind: string;
+  /** Also what a policy rule's `route` field names (auth/guard.ts ROUTE_KINDS). */
+  readonly kind: RouteKind;
   /** The path patterns (url.ts); the first is how docs/API.md's "Verbs per route" table names the route. */
   readonly patterns: readonly string[];
   /** An extra condition on a match (SetPassword only on user objects). */

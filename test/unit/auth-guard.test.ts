@@ -57,7 +57,7 @@ function upgrade(headers: Record<string, string>): IncomingMessage {
   } as unknown as IncomingMessage;
 }
 
-const SUBSCRIBE = { method: 'GET', path: '/subscribe' };
+const SUBSCRIBE = { method: 'GET', route: 'subscribe', path: '/subscribe' } as const;
 
 const basic = (user: string, password = `${user}-pw`) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
@@ -113,7 +113,7 @@ test('websocket upgrades: the rest of the table', async (t) => {
 test('check() refuses what only an interface/member rule could grant: it has no write hook', async (t) => {
   const g = guard();
   const request = upgrade({ authorization: `Basic ${Buffer.from('operator:operator-pw').toString('base64')}` });
-  const action = { method: 'PUT', path: '/xyz/openbmc_project/state/host0/attr/RequestedHostTransition', objectPath: '/xyz/openbmc_project/state/host0' };
+  const action = { method: 'PUT', route: 'attr', path: '/xyz/openbmc_project/state/host0/attr/RequestedHostTransition', objectPath: '/xyz/openbmc_project/state/host0' } as const;
   t.is(await status(g.check(request, action)), 403);
   const principal = await g.authenticate(request);
   t.is(g.decide(principal, action), 'pending');
@@ -127,7 +127,7 @@ test('logout of a session by token; a second logout finds nothing', async (t) =>
   t.is(await status(g.check(upgrade({ 'x-auth-token': session.token }), SUBSCRIBE)), 401);
 });
 
-const OWN_PASSWORD = { method: 'POST', path: '/xyz/openbmc_project/user/expired/action/SetPassword', objectPath: '/xyz/openbmc_project/user/expired' };
+const OWN_PASSWORD = { method: 'POST', route: 'set-password', path: '/xyz/openbmc_project/user/expired/action/SetPassword', objectPath: '/xyz/openbmc_project/user/expired' } as const;
 const SET_PASSWORD = { interfaceName: 'xyz.openbmc_project.User.Password', member: 'SetPassword' };
 
 test('an expired password: the login succeeds, says so, and the session may only change its own password', async (t) => {
@@ -143,7 +143,7 @@ test('an expired password: the login succeeds, says so, and the session may only
   t.is(description, notice ?? '');
   t.is(g.decide(principal, { ...OWN_PASSWORD, ...SET_PASSWORD }), 'allow');
   t.is(g.decide(principal, { ...OWN_PASSWORD, objectPath: '/xyz/openbmc_project/user/root', ...SET_PASSWORD }), 'deny', 'not another user\'s');
-  t.is(g.decide(principal, { method: 'GET', path: '/xyz/openbmc_project/state/host0', objectPath: '/xyz/openbmc_project/state/host0' }), 'deny');
+  t.is(g.decide(principal, { method: 'GET', route: 'object', path: '/xyz/openbmc_project/state/host0', objectPath: '/xyz/openbmc_project/state/host0' }), 'deny');
   // Basic with the expired password: the same restriction, request by request (as bmcweb).
   const viaBasic = await g.authenticate(upgrade({ authorization: basic('expired') }));
   t.is(viaBasic.selfOnly, 'password-change-required');

@@ -50,6 +50,16 @@ const table: Array<[Role, string, string, string | undefined, string | undefined
   ['priv-operator', 'DELETE', '/xyz/openbmc_project/logging/entry/7', undefined, undefined, 'deny'],
   ['priv-operator', 'POST', '/xyz/openbmc_project/logging/action/DeleteAll', undefined, undefined, 'deny'],
   ['priv-operator', 'POST', '/xyz/openbmc_project/state/host0/action/Anything', undefined, undefined, 'deny'],
+  // Jobs: every role but noaccess may ask to cancel one (the handler checks ownership), only on the job route.
+  ['priv-user', 'DELETE', '/jobs/7f3a', undefined, undefined, 'allow'],
+  ['priv-operator', 'DELETE', '/jobs/7f3a/', undefined, undefined, 'allow'],
+  ['priv-noaccess', 'DELETE', '/jobs/7f3a', undefined, undefined, 'deny'],
+  ['priv-user', 'PUT', '/jobs/7f3a', undefined, undefined, 'deny'],
+  // ...not on the D-Bus object `/jobs/foo` that `/jobs%2Ffoo` names: the object route.
+  ['priv-user', 'DELETE', '/jobs%2Ffoo', undefined, undefined, 'deny'],
+  ['priv-user', 'DELETE', '/jobs%2Ffoo', 'xyz.openbmc_project.Object.Delete', 'Delete', 'deny'],
+  ['priv-operator', 'DELETE', '/jobs%2Ffoo', 'xyz.openbmc_project.Object.Delete', 'Delete', 'deny'],
+  ['priv-admin', 'DELETE', '/jobs%2Ffoo', 'xyz.openbmc_project.Object.Delete', 'Delete', 'allow'],
   // `*` stays inside one element: host0's children are not host0.
   ['priv-operator', 'PUT', '/xyz/openbmc_project/state/host0/sub/attr/RequestedHostTransition', HOST, 'RequestedHostTransition', 'deny'],
   ['priv-operator', 'PUT', '/xyz/openbmc_project/logging/entry/7/x/attr/Resolved', ENTRY, 'Resolved', 'deny'],
@@ -72,7 +82,7 @@ test('path patterns: ** spans elements and matches none; * stays in one element'
     { methods: ['GET'], path: '/a/**', roles: ['priv-user'] },
     { methods: ['*'], path: '/b/*/c', roles: ['priv-user'] },
   ]);
-  const at = (method: string, path: string) => decide(policy, { role: 'priv-user' }, { method, path, objectPath: path });
+  const at = (method: string, path: string) => decide(policy, { role: 'priv-user' }, { method, route: 'object', path, objectPath: path });
   t.is(at('GET', '/a'), 'allow');
   t.is(at('GET', '/a/x/y/z'), 'allow');
   t.is(at('GET', '/ab'), 'deny');
@@ -124,7 +134,7 @@ for (const [subject, method, path, target, expected] of selfTable) {
 test('{user} matches only the user\'s own name, in path and except', (t) => {
   const policy = compilePolicy([{ methods: ['GET'], path: '/home/{user}/**', except: ['/home/{user}/secret'], roles: ['priv-user'] }]);
   const at = (user: string | undefined, path: string) =>
-    decide(policy, { role: 'priv-user', ...(user !== undefined ? { user } : {}) }, { method: 'GET', path, objectPath: path });
+    decide(policy, { role: 'priv-user', ...(user !== undefined ? { user } : {}) }, { method: 'GET', route: 'object', path, objectPath: path });
   t.is(at('alice', '/home/alice'), 'allow');
   t.is(at('alice', '/home/alice/x/y'), 'allow');
   t.is(at('alice', '/home/alice/secret'), 'deny');
@@ -137,7 +147,7 @@ test('{user} matches only the user\'s own name, in path and except', (t) => {
 
 test('except: the rule does not grant what an except pattern matches', (t) => {
   const policy = compilePolicy([{ methods: ['GET'], path: '/**', except: ['/secret/**', '/a/*/private'], roles: ['priv-user'] }]);
-  const at = (path: string) => decide(policy, { role: 'priv-user' }, { method: 'GET', path, objectPath: path });
+  const at = (path: string) => decide(policy, { role: 'priv-user' }, { method: 'GET', route: 'object', path, objectPath: path });
   t.is(at('/public'), 'allow');
   t.is(at('/secret'), 'deny');
   t.is(at('/secret/x/y'), 'deny');
@@ -156,9 +166,22 @@ test('percent-escapes are decoded before matching, as the routes decode them', (
 });
 
 test('non-D-Bus routes are matched on the request path', (t) => {
-  t.deepEqual(guardedAction('POST', '/upload/image').action, { method: 'POST', path: '/upload/image' });
-  t.deepEqual(guardedAction('GET', '/subscribe').action, { method: 'GET', path: '/subscribe' });
+  t.deepEqual(guardedAction('POST', '/upload/image').action, { method: 'POST', route: 'upload', path: '/upload/image' });
+  t.deepEqual(guardedAction('GET', '/subscribe').action, { method: 'GET', route: 'subscribe', path: '/subscribe' });
   t.is(guardedAction('GET', '/subscriber').action.objectPath, '/subscriber');
+});
+
+test('a rule with `route` matches only that kind of route: the jobs rule is not a rule for objects under /jobs', (t) => {
+  const escaped = guardedAction('DELETE', '/jobs%2Ffoo').action;
+  t.deepEqual(escaped, { method: 'DELETE', route: 'object', path: '/jobs/foo', objectPath: '/jobs/foo' });
+  t.is(guardedAction('DELETE', '/jobs/foo').action.route, 'job');
+  const user = { role: 'priv-user' } as const;
+  t.is(decide(DEFAULT_POLICY, user, { method: 'DELETE', route: 'job', path: '/jobs/foo' }), 'allow');
+  t.is(decide(DEFAULT_POLICY, user, { method: 'DELETE', route: 'object', path: '/jobs/foo', objectPath: '/jobs/foo' }), 'deny');
+  const policy = parsePolicy({ rules: [{ methods: ['POST'], route: 'upload', path: '/upload/**', roles: ['priv-user'] }] });
+  t.is(decide(policy, user, { method: 'POST', route: 'upload', path: '/upload/image' }), 'allow');
+  t.is(decide(policy, user, { method: 'POST', route: 'action', path: '/upload/image', objectPath: '/upload/image' }), 'deny');
+  t.is(decide(policy, user, { method: 'POST', route: 'object', path: '/upload/image', objectPath: '/upload/image' }), 'deny');
 });
 
 test('config/policy.json is the built-in policy', async (t) => {
@@ -177,6 +200,9 @@ const badPolicies: Array<[unknown, RegExp]> = [
   [{ rules: [{ methods: ['GET'], path: '/', roles: ['priv-user'], except: ['x'] }] }, /rules\[0\]\.except: expected paths starting with \//],
   [{ rules: [{ methods: ['GET'], path: '/user/x{user}', roles: ['priv-user'] }] }, /rules\[0\]\.path: .*braces only as a whole \{user\} element/],
   [{ rules: [{ methods: ['GET'], path: '/user/{name}', roles: ['priv-user'] }] }, /rules\[0\]\.path/],
+  [{ rules: [{ methods: ['DELETE'], path: '/jobs/*', roles: ['priv-user'], route: 'jobz' }] },
+    /rules\[0\]\.route: unknown kind of route "jobz"; expected one of .*\bjob\b/],
+  [{ rules: [{ methods: ['DELETE'], path: '/jobs/*', roles: ['priv-user'], route: ['job'] }] }, /rules\[0\]\.route: unknown kind of route \["job"\]/],
   [{ rules: [{ methods: ['GET'], path: '/', roles: ['priv-user'], configureSelf: 'yes' }] }, /rules\[0\]\.configureSelf: expected true or false/],
 ];
 for (const [json, message] of badPolicies) {
@@ -188,5 +214,5 @@ for (const [json, message] of badPolicies) {
 
 test('parsePolicy upper-cases verbs', (t) => {
   const policy = parsePolicy({ rules: [{ methods: ['get'], path: '/**', roles: ['priv-user'] }] });
-  t.is(decide(policy, { role: 'priv-user' }, { method: 'GET', path: '/x' }), 'allow');
+  t.is(decide(policy, { role: 'priv-user' }, { method: 'GET', route: 'object', path: '/x', objectPath: '/x' }), 'allow');
 });

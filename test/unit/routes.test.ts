@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
+import { ROUTE_KINDS } from '../../src/auth/guard.js';
 import { isObjectPath } from '../../src/dbus/names.js';
 import { ROUTES, RouteTable, type Verb } from '../../src/http/routes.js';
 import { normalizePath } from '../../src/http/url.js';
@@ -59,7 +60,7 @@ const dbusRoutes: Array<[string, string, string, string?]> = [
 for (const [path, kind, objectPath, name] of dbusRoutes) {
   test(`route ${path}`, (t) => {
     const route = routes.parse(path);
-    t.is(route.definition.kind, kind);
+    t.is(route.definition.kind as string, kind);
     t.is(route.objectPath, objectPath);
     t.is(route.name, name);
     t.is(route.definition.policyPath, 'object');
@@ -92,7 +93,7 @@ const fixedRoutes: Array<[string, string, string?]> = [
 for (const [path, kind, name] of fixedRoutes) {
   test(`fixed route ${path}`, (t) => {
     const route = routes.parse(path);
-    t.is(route.definition.kind, kind);
+    t.is(route.definition.kind as string, kind);
     t.is(route.name, name);
     t.is(route.objectPath, undefined);
     t.is(route.definition.policyPath, 'request');
@@ -195,4 +196,8 @@ test('docs/API.md lists every route with its Allow in "Verbs per route"', (t) =>
     const allow = definition.anyVerb ? '—' : `\`${routes.allow({ definition, path: '/' })}\``;
     t.is(row?.split('|')[3]?.trim(), allow, `${name}: the Allow column`);
   }
+});
+
+test('ROUTE_KINDS (what a policy rule may name in `route`) are exactly the kinds of the route table', (t) => {
+  t.deepEqual([...new Set(ROUTES.map((row) => row.kind))].sort(), [...ROUTE_KINDS].sort());
 });

@@ -35,7 +35,7 @@ test('an account revoked while the upgrade is under way closes the socket as soo
   server.on('upgrade', (req, socket, head) => {
     const connection = new SubscriberConnection(req, socket, principal, {
       hub, guard, log: memoryLogger(), limits: { maxPaths: 8, maxInterfaces: 8, sendBufferBytes: 1 << 20 },
-      action: { method: 'GET', path: '/subscribe' },
+      action: { method: 'GET', route: 'subscribe', path: '/subscribe' },
     });
     t.is(watched, 1, 'watched from the guard\'s yes on');
     // The account changes while the match rules are being added.

@@ -10,6 +10,7 @@ import { errors } from '../../errors.js';
 import { API_VERSION, packageVersion } from '../../version.js';
 import { sendData } from '../respond.js';
 import { objectPathOf } from './read.js';
+import { setPasswordTarget } from './set-password.js';
 import type { RouteHandler } from './services.js';
 
 export const version: RouteHandler = async (ctx, _route, { bmc, features }) => sendData(ctx, {
@@ -30,7 +31,9 @@ export const listActions: RouteHandler = async (ctx, route, { bmc, jobs, guard }
   sendData(ctx, methods.map(({ interfaceName, method }) => {
     const uri = `${base}/action/${method.name}`;
     const rule = jobs.ruleFor([{ interfaceName, member: method.name, args: [] }]);
-    const allowed = guard.decide(principal, { method: 'POST', path: uri, objectPath, interfaceName, member: method.name }) === 'allow';
+    // The route `POST <uri>` takes (routes.ts): the gateway's own SetPassword on user objects, else a call.
+    const route = setPasswordTarget({ objectPath, name: method.name }) !== undefined ? 'set-password' : 'action';
+    const allowed = guard.decide(principal, { method: 'POST', route, path: uri, objectPath, interfaceName, member: method.name }) === 'allow';
     return {
       allowed,
       args: method.args.filter((arg) => arg.direction !== 'out').map((arg) => ({ name: arg.name ?? null, signature: arg.type })),

@@ -31,7 +31,7 @@ export const attributes: RouteHandler = async (ctx, route, { bmc, guard }) => {
   const data: Record<string, Record<string, Json>> = {};
   for (const { interfaceName, properties } of await bmc.propertiesByInterface(objectPath)) {
     data[interfaceName] = Object.fromEntries(properties.map(({ name, signature, access, value }) => {
-      const action = { method: 'PUT', path: `${objectPath === '/' ? '' : objectPath}/attr/${name}`, objectPath, interfaceName, member: name };
+      const action = { method: 'PUT', route: 'attr' as const, path: `${objectPath === '/' ? '' : objectPath}/attr/${name}`, objectPath, interfaceName, member: name };
       const writable = access !== 'read' && guard.decide(principal, action) === 'allow';
       return [name, { access, signature, value, writable }];
     }));

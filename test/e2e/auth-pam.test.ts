@@ -93,6 +93,16 @@ if (!configured && !required) {
   });
 
   if (configured) {
+    /** Roles for PAM accounts from a users file (its hashes are never used: PAM checks the passwords). */
+    const rolesFile = async (t: ExecutionContext, roles: Record<string, string>): Promise<string> => {
+      const dir = await mkdtemp(join(tmpdir(), 'pam-roles-'));
+      t.teardown(() => rm(dir, { recursive: true, force: true }));
+      const unused = await hashPassword('unused', { N: 1024, r: 8, p: 1 });
+      const path = join(dir, 'roles.json');
+      await writeFile(path, JSON.stringify({ users: Object.fromEntries(Object.entries(roles).map(([name, role]) => [name, { password: unused, role }])) }));
+      return path;
+    };
+
     test('the addon: authenticate then acct_mgmt; the code by name and the step that refused', async (t) => {
       const binding = loadPamBinding();
       const run = (name: string, answers: Array<{ prompt: string; value: string }>) =>
@@ -115,11 +125,7 @@ if (!configured && !required) {
     });
 
     test('PAM through the gateway: the account step refuses a right password of an account its rules exclude', async (t) => {
-      const dir = await mkdtemp(join(tmpdir(), 'pam-roles-'));
-      t.teardown(() => rm(dir, { recursive: true, force: true }));
-      const roles = join(dir, 'roles.json');
-      const unused = await hashPassword('unused', { N: 1024, r: 8, p: 1 });
-      await writeFile(roles, JSON.stringify({ users: { [refusedUser]: { password: unused, role: 'priv-admin' } } }));
+      const roles = await rolesFile(t, { [refusedUser]: 'priv-admin' });
       const { client, cli } = await pamGatewayWithLog(t, ['--role-source', 'users-file', '--users-file', roles]);
       const login = await client.as(null).request('POST', '/login', { body: { username: refusedUser, password: refusedPassword } });
       t.is(login.status, 401, login.text);
@@ -129,11 +135,7 @@ if (!configured && !required) {
     });
 
     test('PAM through the gateway: SetPassword by an administrator on a Unix account the user manager does not know is 404, its password unchanged', async (t) => {
-      const dir = await mkdtemp(join(tmpdir(), 'pam-roles-'));
-      t.teardown(() => rm(dir, { recursive: true, force: true }));
-      const roles = join(dir, 'roles.json');
-      const unused = await hashPassword('unused', { N: 1024, r: 8, p: 1 });
-      await writeFile(roles, JSON.stringify({ users: { [user]: { password: unused, role: 'priv-admin' } } }));
+      const roles = await rolesFile(t, { [user]: 'priv-admin' });
       // `refusedUser` is a Unix account (as `daemon` or `sshd` on a BMC) with no object on the user manager.
       const client = await pamGateway(t, ['--role-source', 'users-file', '--users-file', roles]);
       const response = await client.as({ user, password }).request('POST', `/xyz/openbmc_project/user/${refusedUser}/action/SetPassword`,
@@ -147,12 +149,7 @@ if (!configured && !required) {
     });
 
     test('PAM through the gateway: login, Basic, wrong password, unknown user; roles from a users file', async (t) => {
-      // Roles for the PAM account from a users file (its hash is never used: PAM checks the password).
-      const dir = await mkdtemp(join(tmpdir(), 'pam-roles-'));
-      t.teardown(() => rm(dir, { recursive: true, force: true }));
-      const roles = join(dir, 'roles.json');
-      const unused = await hashPassword('unused', { N: 1024, r: 8, p: 1 });
-      await writeFile(roles, JSON.stringify({ users: { [user]: { password: unused, role: 'priv-user' } } }));
+      const roles = await rolesFile(t, { [user]: 'priv-user' });
       const client = await pamGateway(t, ['--role-source', 'users-file', '--users-file', roles]);
       const anonymous = client.as(null);
       const login = await anonymous.request('POST', '/login', { body: { username: user, password } });
@@ -171,16 +168,6 @@ if (!configured && !required) {
       t.deepEqual([wrong.status, unknown.status, tooLong.status], [401, 401, 401]);
     });
 
-    /** Roles for PAM accounts from a users file (its hashes are never used: PAM checks the passwords). */
-    const rolesFile = async (t: ExecutionContext, names: readonly string[]): Promise<string> => {
-      const dir = await mkdtemp(join(tmpdir(), 'pam-roles-'));
-      t.teardown(() => rm(dir, { recursive: true, force: true }));
-      const unused = await hashPassword('unused', { N: 1024, r: 8, p: 1 });
-      const path = join(dir, 'roles.json');
-      await writeFile(path, JSON.stringify({ users: Object.fromEntries(names.map((name) => [name, { password: unused, role: 'priv-user' }])) }));
-      return path;
-    };
-
     test('the addon, a second question: "Verification code: " gets the code and nothing else; without one it is the unanswered prompt', async (t) => {
       const binding = loadPamBinding();
       const run = (answers: Array<{ prompt: string; value: string }>, name = mfaUser) =>
@@ -198,7 +185,7 @@ if (!configured && !required) {
     });
 
     test('PAM through the gateway: one-time codes at login (both body forms), said so when missing, Basic refused saying why', async (t) => {
-      const client = await pamGateway(t, ['--role-source', 'users-file', '--users-file', await rolesFile(t, [mfaUser])]);
+      const client = await pamGateway(t, ['--role-source', 'users-file', '--users-file', await rolesFile(t, { [mfaUser]: 'priv-user' })]);
       const anonymous = client.as(null);
       const missing = await anonymous.request('POST', '/login', { body: { username: mfaUser, password: mfaPassword } });
       t.is(missing.status, 401);
@@ -218,7 +205,7 @@ if (!configured && !required) {
 
     test('PAM through the gateway: an expired password (chage -d 0) logs in restricted; pam_pwquality\'s refusal is a 400; a new password lifts it', async (t) => {
       // The user manager knows the expired account (SetPassword changes only its accounts); `user` it does not.
-      const client = await pamGateway(t, ['--role-source', 'users-file', '--users-file', await rolesFile(t, [expiredUser, user])], [expiredUser]);
+      const client = await pamGateway(t, ['--role-source', 'users-file', '--users-file', await rolesFile(t, { [expiredUser]: 'priv-user', [user]: 'priv-user' })], [expiredUser]);
       const anonymous = client.as(null);
       const binding = loadPamBinding();
       const direct = await binding.transaction({
